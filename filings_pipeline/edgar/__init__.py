@@ -1,0 +1,1 @@
+"""EDGAR domain: index parsing, filing documents, text extraction, sources. No dagster here."""
