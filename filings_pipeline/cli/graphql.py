@@ -1,0 +1,125 @@
+"""The GraphQL calls the CLI makes: the same mutation the UI's "Launch backfill" uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+LAUNCH_BACKFILL = """
+mutation Launch($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message stack }
+    ... on UnauthorizedError { message }
+    ... on PartitionSetNotFoundError { message }
+    ... on InvalidStepError { invalidStepKey }
+    ... on InvalidOutputError { stepKey invalidOutputName }
+  }
+}
+"""
+
+BACKFILL_STATUS = """
+query Status($id: String!) {
+  partitionBackfillOrError(backfillId: $id) {
+    __typename
+    ... on PartitionBackfill {
+      id status timestamp endTimestamp numPartitions
+      assetBackfillData {
+        assetBackfillStatuses {
+          ... on AssetPartitionsStatusCounts {
+            assetKey { path }
+            numPartitionsTargeted numPartitionsInProgress
+            numPartitionsMaterialized numPartitionsFailed
+          }
+        }
+      }
+    }
+    ... on PythonError { message }
+    ... on BackfillNotFoundError { message }
+  }
+}
+"""
+
+TERMINAL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+
+
+class GraphQLError(RuntimeError):
+    """The webserver refused or failed a GraphQL call."""
+
+
+def graphql(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """POST a query to `<url>/graphql` and return `data`, raising on errors."""
+    resp = requests.post(
+        f"{url}/graphql", json={"query": query, "variables": variables}, timeout=60
+    )
+    resp.raise_for_status()
+    body = resp.json()
+    if body.get("errors"):
+        raise GraphQLError("; ".join(e.get("message", str(e)) for e in body["errors"]))
+    return body["data"]
+
+
+def launch_backfill(
+    url: str, days: list[str], assets: list[str], tags: dict[str, str], title: str
+) -> str:
+    """Launch an asset backfill over `days` for `assets` through the run queue; its id."""
+    params = {
+        "partitionNames": days,
+        "assetSelection": [{"path": [a]} for a in assets],
+        "tags": [{"key": k, "value": v} for k, v in tags.items()],
+        "title": title,
+    }
+    result = graphql(url, LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
+    if result["__typename"] != "LaunchBackfillSuccess":
+        raise GraphQLError(f"{result['__typename']}: {result.get('message', result)}")
+    return result["backfillId"]
+
+
+@dataclass
+class PhaseCounts:
+    """One asset's partitions in a backfill."""
+
+    asset: str
+    targeted: int
+    in_progress: int
+    materialized: int
+    failed: int
+
+
+@dataclass
+class BackfillState:
+    """A backfill's status and per-asset counts."""
+
+    id: str
+    status: str
+    phases: list[PhaseCounts] = field(default_factory=list)
+    started: float | None = None
+    ended: float | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status in TERMINAL
+
+
+def backfill_state(url: str, backfill_id: str) -> BackfillState:
+    """Read a backfill's status through GraphQL."""
+    data = graphql(url, BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]
+    if data["__typename"] != "PartitionBackfill":
+        raise GraphQLError(data.get("message", data["__typename"]))
+    phases = [
+        PhaseCounts(
+            asset="/".join(s["assetKey"]["path"]),
+            targeted=s["numPartitionsTargeted"],
+            in_progress=s["numPartitionsInProgress"],
+            materialized=s["numPartitionsMaterialized"],
+            failed=s["numPartitionsFailed"],
+        )
+        for s in (data.get("assetBackfillData") or {}).get("assetBackfillStatuses", [])
+        if "assetKey" in s
+    ]
+    return BackfillState(
+        data["id"], data["status"], phases, data.get("timestamp"), data.get("endTimestamp")
+    )

@@ -1,0 +1,81 @@
+"""Per-phase progress bars for a running backfill (rich on a terminal, plain lines otherwise)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from filings_pipeline.cli.graphql import BackfillState
+
+PHASE_NAMES = {
+    "filings": "1 ingest ",
+    "analyses": "2 analyse",
+    "rendered_articles": "3 render ",
+    "published_articles": "4 publish",
+}
+
+
+def _label(asset: str) -> str:
+    return PHASE_NAMES.get(asset, asset)
+
+
+def watch_backfill(
+    poll: Callable[[], BackfillState],
+    *,
+    interval_s: float = 1.0,
+    timeout_s: float = 3600.0,
+    console: Console | None = None,
+) -> BackfillState:
+    """Poll until the backfill ends, drawing one bar per phase. Returns the final state."""
+    console = console or Console(stderr=False)
+    deadline = time.monotonic() + timeout_s
+    if not console.is_terminal:
+        return _watch_plain(poll, interval_s, deadline)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
+    tasks: dict[str, int] = {}
+    with Progress(*columns, console=console, transient=False) as bars:
+        while True:
+            state = poll()
+            for p in state.phases:
+                if p.asset not in tasks:
+                    tasks[p.asset] = bars.add_task(_label(p.asset), total=p.targeted, detail="")
+                detail = f"running {p.in_progress}" + (f", failed {p.failed}" if p.failed else "")
+                bars.update(
+                    tasks[p.asset],
+                    completed=p.materialized + p.failed,
+                    total=p.targeted,
+                    detail=detail,
+                )
+            if state.done or time.monotonic() > deadline:
+                return state
+            time.sleep(interval_s)
+
+
+def _watch_plain(
+    poll: Callable[[], BackfillState], interval_s: float, deadline: float
+) -> BackfillState:
+    last = ""
+    while True:
+        state = poll()
+        line = "  ".join(
+            f"{_label(p.asset).strip()} {p.materialized}/{p.targeted}"
+            + (f" (running {p.in_progress})" if p.in_progress else "")
+            + (f" (failed {p.failed})" if p.failed else "")
+            for p in state.phases
+        )
+        if line and line != last:
+            print(f"[{state.status.lower()}] {line}", flush=True, file=sys.stdout)
+            last = line
+        if state.done or time.monotonic() > deadline:
+            return state
+        time.sleep(interval_s)

@@ -1,0 +1,27 @@
+"""The code location: every asset, job, sensor and resource of filings_pipeline."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from filings_pipeline.defs.analysis.assets import analyses
+from filings_pipeline.defs.automation import phase_automation_sensors
+from filings_pipeline.defs.ingest.assets import filings
+from filings_pipeline.defs.ingest.sensors import new_filings_sensor
+from filings_pipeline.defs.jobs import ALL_JOBS
+from filings_pipeline.defs.publishing.assets import published_articles
+from filings_pipeline.defs.rendering.assets import rendered_articles
+from filings_pipeline.defs.resources import default_resources
+
+
+def build_definitions() -> dg.Definitions:
+    """Assemble the definitions (tests call this after setting environment variables)."""
+    return dg.Definitions(
+        assets=[filings, analyses, rendered_articles, published_articles],
+        jobs=ALL_JOBS,
+        sensors=[new_filings_sensor, *phase_automation_sensors()],
+        resources=default_resources(),
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,1 @@
+"""The Dagster layer: declarations over the domain core (partitions, assets, sensors, resources)."""

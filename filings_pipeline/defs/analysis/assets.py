@@ -1,0 +1,95 @@
+"""Phase 2 asset: one validated analysis per filing, by the offline analyzer or Bedrock."""
+
+import dagster as dg
+
+from filings_pipeline.defs.automation import bounded_eager
+from filings_pipeline.defs.ingest.assets import filings
+from filings_pipeline.defs.metadata import md_list, md_table
+from filings_pipeline.defs.partitions import daily_partitions, partition_day
+from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource
+from filings_pipeline.phases.analyze import analyze_day
+
+
+class AnalysesConfig(dg.Config):
+    """Set `force` to analyse again filings that already have a current analysis (costs money)."""
+
+    force: bool = False
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    deps=[filings],
+    group_name="analysis",
+    pool="bedrock",
+    kinds={"bedrock", "sql"},
+    automation_condition=bounded_eager(),
+    description="An analysis of every filing of the day: headline, summary, key points, "
+    "sentiment, materiality, event type, figures. Keyed by (accession, prompt version, model): "
+    "filings that already have a current analysis are not sent to the model again.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "figures_found_in_filing",
+            asset="analyses",
+            description="Every number an analysis quotes appears in the filing's text. Failing "
+            "analyses are held back from publishing.",
+        ),
+        dg.AssetCheckSpec(
+            "no_failed_analyses",
+            asset="analyses",
+            description="Every filing of the day got an analysis.",
+        ),
+    ],
+)
+def analyses(
+    context: dg.AssetExecutionContext,
+    config: AnalysesConfig,
+    analyzer: AnalyzerResource,
+    store: ContentStoreResource,
+) -> dg.MaterializeResult:
+    day = partition_day(context)
+    engine = analyzer.get()
+    report = analyze_day(
+        store.get(), engine, day, force=config.force, workers=analyzer.step_workers()
+    )
+    context.log.info(
+        f"{day}: {report.filings} filings, {report.analysed} analysed ({report.calls} model "
+        f"calls), {report.reused} reused, {len(report.failed)} failed, "
+        f"{report.input_tokens}+{report.output_tokens} tokens, ${report.cost_usd:.4f}"
+    )
+    figures = {a: "; ".join(p[:3]) for a, p in report.figures_failed.items()}
+    return dg.MaterializeResult(
+        metadata={
+            "analyzer": report.analyzer,
+            "model": report.model,
+            "prompt_version": report.prompt_version,
+            "filings": report.filings,
+            "analysed_now": report.analysed,
+            "reused": report.reused,
+            "failed": len(report.failed),
+            "failed_reasons": md_table(report.failed),
+            "model_calls": report.calls,
+            "input_tokens": report.input_tokens,
+            "output_tokens": report.output_tokens,
+            "cost_usd": dg.MetadataValue.float(round(report.cost_usd, 6)),
+            "mean_latency_ms": (report.latency_ms_total // report.calls) if report.calls else 0,
+            "figures_failed": len(report.figures_failed),
+            "preview": md_list(report.preview),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="figures_found_in_filing",
+                passed=not report.figures_failed,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "held_back": len(figures),
+                    "problems": md_table(figures, value="problems"),
+                },
+            ),
+            dg.AssetCheckResult(
+                check_name="no_failed_analyses",
+                passed=not report.failed,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"failed": len(report.failed)},
+            ),
+        ],
+    )

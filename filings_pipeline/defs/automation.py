@@ -1,0 +1,50 @@
+"""Automation conditions and the sensors that evaluate them, one per phase so runs carry tags."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import dagster as dg
+
+from filings_pipeline.defs import tags
+
+
+def lookback_days() -> int:
+    """How many recent days automation may act on (FILINGS_AUTOMATION_LOOKBACK_DAYS, default 7)."""
+    return int(os.environ.get("FILINGS_AUTOMATION_LOOKBACK_DAYS", "7"))
+
+
+def bounded_eager(days: int | None = None) -> dg.AutomationCondition:
+    """eager(), but over the last `days` partitions instead of only the newest.
+
+    Plain eager() only looks at the latest time partition; with no window at all, re-ingesting
+    a year of filings would cascade into a year of LLM calls. Bounded, a day is taken up by the
+    next phase as soon as the phase before finishes it, for recent days only; older days are
+    for backfills.
+    """
+    window = timedelta(days=days if days is not None else lookback_days())
+    return dg.AutomationCondition.eager().replace(
+        "in_latest_time_window", dg.AutomationCondition.in_latest_time_window(window)
+    )
+
+
+def phase_automation_sensors() -> list[dg.AutomationConditionSensorDefinition]:
+    """One automation sensor per downstream phase, running by default, tagging its runs."""
+    specs = [
+        ("analysis_automation", "analysis", tags.ANALYZE_TAGS),
+        ("render_automation", "render", tags.RENDER_TAGS),
+        ("publish_automation", "publish", tags.PUBLISH_TAGS),
+    ]
+    return [
+        dg.AutomationConditionSensorDefinition(
+            name,
+            target=dg.AssetSelection.groups(group),
+            run_tags=run_tags,
+            default_status=dg.DefaultSensorStatus.RUNNING,
+            minimum_interval_seconds=15,
+            description=f"Takes up each recent day for the {group} phase once the phase before "
+            f"finished it. Runs carry {run_tags} for the run queue's tag limits.",
+        )
+        for name, group, run_tags in specs
+    ]

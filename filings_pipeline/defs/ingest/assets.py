@@ -1,0 +1,60 @@
+"""Phase 1 asset: the day's filings, fetched from the source and stored."""
+
+import dagster as dg
+
+from filings_pipeline.defs.metadata import md_list, md_table
+from filings_pipeline.defs.partitions import daily_partitions, partition_day
+from filings_pipeline.defs.resources import ContentStoreResource, FilingSourceResource
+from filings_pipeline.phases.ingest import ingest_day
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    group_name="ingest",
+    kinds={"python", "sql"},
+    description="The day's 8-K, 10-Q and 10-K filings from the EDGAR daily index (or the sample "
+    "mirror): metadata, clean text, 8-K item sections and EX-99 press releases. A filing that "
+    "cannot be read is recorded as skipped with its reason; the day goes on.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "skip_rate_below_20_percent",
+            asset="filings",
+            description="Fewer than one in five listed filings were skipped.",
+        )
+    ],
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
+)
+def filings(
+    context: dg.AssetExecutionContext, source: FilingSourceResource, store: ContentStoreResource
+) -> dg.MaterializeResult:
+    day = partition_day(context)
+    report = ingest_day(source.get(), store.get(), day)
+    skipped = {s.accession: f"{s.company} ({s.form}): {s.reason}" for s in report.skipped}
+    if not report.published:
+        context.log.info(f"{day}: no index ({report.note}); the day is empty")
+    else:
+        context.log.info(
+            f"{day}: {report.listed} listed, {report.ingested} ingested, {len(skipped)} skipped"
+        )
+    rate = len(skipped) / report.listed if report.listed else 0.0
+    return dg.MaterializeResult(
+        metadata={
+            "index_published": report.published,
+            "note": report.note or "",
+            "listed": report.listed,
+            "ingested": report.ingested,
+            "skipped": len(skipped),
+            "skipped_reasons": md_table(skipped),
+            "forms": dg.MetadataValue.json(report.forms),
+            "source_version": report.version or "",
+            "preview": md_list(report.preview),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="skip_rate_below_20_percent",
+                passed=rate < 0.2,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"skip_rate": round(rate, 3), "skipped": len(skipped)},
+            )
+        ],
+    )

@@ -1,0 +1,93 @@
+"""Phase 4 asset: the day's articles on the site (folder or S3), with indexes, feed and email."""
+
+import dagster as dg
+
+from filings_pipeline.defs.automation import bounded_eager
+from filings_pipeline.defs.metadata import md_list, md_table
+from filings_pipeline.defs.partitions import daily_partitions, partition_day
+from filings_pipeline.defs.rendering.assets import rendered_articles
+from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource, SiteResource
+from filings_pipeline.phases.publish import publish_day
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    deps=[rendered_articles],
+    group_name="publish",
+    kinds={"html", "s3"},
+    automation_condition=bounded_eager(),
+    description="Publishes the day's articles and rebuilds the homepage, day and company pages, "
+    "Atom feed, sitemap and email digest. Held-back articles are left out of (or retracted "
+    "from) every index.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "every_filing_published_or_held",
+            asset="published_articles",
+            description="Every filing of the day is either published or held back with a reason.",
+        ),
+        dg.AssetCheckSpec(
+            "site_links_resolve",
+            asset="published_articles",
+            description="Every internal link on the built site points to a file of the site.",
+        ),
+        dg.AssetCheckSpec(
+            "feed_and_sitemap_valid",
+            asset="published_articles",
+            description="feed.xml is well-formed Atom and sitemap.xml a sitemaps.org urlset.",
+        ),
+    ],
+)
+def published_articles(
+    context: dg.AssetExecutionContext,
+    analyzer: AnalyzerResource,
+    store: ContentStoreResource,
+    site: SiteResource,
+) -> dg.MaterializeResult:
+    day = partition_day(context)
+    prompt_version, model = analyzer.identity()
+    content = store.get()
+    publisher = site.publisher()
+    report = publish_day(
+        content, day, publisher, site.site_config(), prompt_version=prompt_version, model=model
+    )
+    filings = content.filings_for_day(day)
+    accounted = set(report.published) | {a for a, r in report.held.items() if r}
+    missing = [f.accession for f in filings if f.accession not in accounted]
+    context.log.info(
+        f"{day}: {len(report.published)} published, {len(report.held)} held back; site has "
+        f"{report.site_articles} articles; homepage {report.homepage}"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "published": len(report.published),
+            "held_back": md_table(report.held),
+            "site_articles": report.site_articles,
+            "site_files": report.site_files,
+            "files_new": len(report.sync.published),
+            "files_updated": len(report.sync.updated),
+            "files_retracted": len(report.sync.removed),
+            "files_unchanged": report.sync.unchanged,
+            "urls_published": md_list(report.urls["published"][:50]),
+            "urls_updated": md_list(report.urls["updated"][:50]),
+            "urls_retracted": md_list(report.urls["retracted"][:50]),
+            "destination": publisher.location,
+            "homepage": dg.MetadataValue.url(report.homepage),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="every_filing_published_or_held",
+                passed=not missing,
+                metadata={"unaccounted": md_list(missing)},
+            ),
+            dg.AssetCheckResult(
+                check_name="site_links_resolve",
+                passed=not report.broken_links,
+                metadata={"broken": md_list(report.broken_links[:50])},
+            ),
+            dg.AssetCheckResult(
+                check_name="feed_and_sitemap_valid",
+                passed=not report.xml_problems,
+                metadata={"problems": md_list(report.xml_problems)},
+            ),
+        ],
+    )

@@ -1,0 +1,70 @@
+"""Phase 3 asset: an article page and an email per analysed filing (Jinja2, autoescaped)."""
+
+import dagster as dg
+
+from filings_pipeline.defs.analysis.assets import analyses
+from filings_pipeline.defs.automation import bounded_eager
+from filings_pipeline.defs.metadata import md_table
+from filings_pipeline.defs.partitions import daily_partitions, partition_day
+from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource, SiteResource
+from filings_pipeline.phases.render import render_day
+from filings_pipeline.rendering.safety import unsafe_markup
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    deps=[analyses],
+    group_name="render",
+    pool="render",
+    kinds={"jinja", "html"},
+    automation_condition=bounded_eager(),
+    description="Blog article HTML and email HTML/text for each analysed filing of the day.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_active_markup_from_content",
+            asset="rendered_articles",
+            description="No rendered page carries a script element or an on* event attribute.",
+        )
+    ],
+)
+def rendered_articles(
+    context: dg.AssetExecutionContext,
+    analyzer: AnalyzerResource,
+    store: ContentStoreResource,
+    site: SiteResource,
+) -> dg.MaterializeResult:
+    day = partition_day(context)
+    prompt_version, model = analyzer.identity()
+    content = store.get()
+    report = render_day(
+        content, day, prompt_version=prompt_version, model=model, site=site.site_config()
+    )
+    problems = {
+        a.accession: problem
+        for a in content.articles_for_day(day)
+        for problem in [
+            unsafe_markup(a.data["article_html"]) or unsafe_markup(a.data["email_html"])
+        ]
+        if problem
+    }
+    context.log.info(
+        f"{day}: {report.rendered} rendered, {report.publishable} publishable, "
+        f"{len(report.held)} held back"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "rendered": report.rendered,
+            "publishable": report.publishable,
+            "held_back": md_table(report.held),
+            "not_analysed": md_table(report.not_analysed),
+            "html_bytes": report.html_bytes,
+            "preview": report.preview,
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="no_active_markup_from_content",
+                passed=not problems,
+                metadata={"problems": md_table(problems, value="problem")},
+            )
+        ],
+    )

@@ -1,0 +1,71 @@
+"""Table definitions, keyed by accession number; `day` is the filing-date partition."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+filings = sa.Table(
+    "filings",
+    metadata,
+    sa.Column("accession", sa.String(25), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),
+    sa.Column("cik", sa.BigInteger, nullable=False),
+    sa.Column("company", sa.Text, nullable=False),
+    sa.Column("form", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # ok | skipped
+    sa.Column("skip_reason", sa.Text),
+    sa.Column("text_length", sa.Integer, nullable=False, default=0),
+    sa.Column("data", sa.JSON),  # Filing.to_dict() for ok rows
+    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+analyses = sa.Table(
+    "analyses",
+    metadata,
+    sa.Column("accession", sa.String(25), primary_key=True),
+    sa.Column("prompt_version", sa.String(40), primary_key=True),
+    sa.Column("model", sa.String(200), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),
+    sa.Column("analyzer", sa.String(20), nullable=False),  # offline | bedrock
+    sa.Column("status", sa.String(10), nullable=False),  # ok | failed
+    sa.Column("error", sa.Text),
+    sa.Column("payload", sa.JSON),  # Analysis.model_dump()
+    sa.Column("figures_ok", sa.Boolean, nullable=False, default=True),
+    sa.Column("figure_problems", sa.JSON),
+    sa.Column("input_tokens", sa.Integer, nullable=False, default=0),
+    sa.Column("output_tokens", sa.Integer, nullable=False, default=0),
+    sa.Column("latency_ms", sa.Integer, nullable=False, default=0),
+    sa.Column("cost_usd", sa.Float, nullable=False, default=0.0),
+    sa.Column("calls", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+articles = sa.Table(
+    "articles",
+    metadata,
+    sa.Column("accession", sa.String(25), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),
+    sa.Column("slug", sa.String(200), nullable=False),
+    sa.Column("prompt_version", sa.String(40), nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("publishable", sa.Boolean, nullable=False),
+    sa.Column("hold_reason", sa.Text),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),  # RenderedArticle.to_dict()
+    sa.Column("rendered_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+publications = sa.Table(
+    "publications",
+    metadata,
+    sa.Column("accession", sa.String(25), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),
+    sa.Column("slug", sa.String(200)),
+    sa.Column("status", sa.String(12), nullable=False),  # published | held
+    sa.Column("reason", sa.Text),
+    sa.Column("path", sa.Text),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+)
