@@ -29,6 +29,9 @@ class Settings:
     db_url: str = ""
     site_dir: Path = field(default_factory=lambda: Path(_env("FILINGS_SITE_DIR", "site")))
     site_base_url: str = field(default_factory=lambda: _env("FILINGS_SITE_BASE_URL", ""))
+    site_s3_bucket: str = field(default_factory=lambda: _env("FILINGS_SITE_S3_BUCKET", ""))
+    site_s3_prefix: str = field(default_factory=lambda: _env("FILINGS_SITE_S3_PREFIX", ""))
+    s3_endpoint_url: str = field(default_factory=lambda: _env("S3_ENDPOINT_URL", ""))
     source: str = field(default_factory=lambda: _env("FILINGS_SOURCE", "sample"))
     sample_dir: Path | None = None
     edgar_identity: str = field(default_factory=lambda: _env("EDGAR_IDENTITY", ""))

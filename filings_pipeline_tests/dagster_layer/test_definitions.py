@@ -1,0 +1,78 @@
+"""The code location loads, and its declarations say what the design promises."""
+
+from __future__ import annotations
+
+import filecmp
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from filings_pipeline.defs import tags
+from filings_pipeline.definitions import build_definitions
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_definitions_validate_loadable() -> None:
+    dg.Definitions.validate_loadable(build_definitions())
+
+
+def test_assets_partitions_pools_and_automation() -> None:
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == {"filings", "analyses", "rendered_articles", "published_articles"}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition)
+        assert node.partitions_def.timezone == "America/New_York"
+    assets = {a.key.to_user_string(): a for a in defs.assets}
+    assert assets["analyses"].op.pool == "bedrock"
+    assert assets["rendered_articles"].op.pool == "render"
+    for name in ("analyses", "rendered_articles", "published_articles"):
+        cond = graph.get(dg.AssetKey(name)).automation_condition
+        window = [op for op in cond.operands if type(op).__name__ == "InLatestTimeWindowCondition"]
+        assert window[0].lookback_timedelta == timedelta(days=7)
+
+
+def test_every_launch_path_we_control_tags_its_runs() -> None:
+    defs = build_definitions()
+    repo = defs.get_repository_def()
+    assert repo.get_job("analyze_job").tags["filings/llm"] == "bedrock"
+    assert repo.get_job("render_job").tags["filings/render"] == "jinja"
+    assert repo.get_job("pipeline_job").tags["filings/llm"] == "bedrock"
+    sensors = {s.name: s for s in repo.sensor_defs}
+    auto = sensors["analysis_automation"]
+    assert auto.run_tags["filings/llm"] == "bedrock"
+    assert sensors["render_automation"].run_tags["filings/render"] == "jinja"
+    for s in ("analysis_automation", "render_automation", "publish_automation"):
+        assert sensors[s].default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_instance_yaml_limits_match_tags_and_pools() -> None:
+    root = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    assert "storage" not in root  # SQLite by default
+    limits = {
+        (x["key"], str(x["value"])): x["limit"]
+        for x in root["concurrency"]["runs"]["tag_concurrency_limits"]
+    }
+    assert limits[("filings/llm", "bedrock")] == tags.POOL_LIMITS["bedrock"] == 5
+    assert limits[("filings/render", "jinja")] == tags.POOL_LIMITS["render"] == 3
+    prod = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())
+    assert prod["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
+    assert prod["concurrency"] == root["concurrency"]
+    # the copy the CLI installs into DAGSTER_HOME is the repo's file
+    assert filecmp.cmp(
+        REPO / "dagster.yaml", REPO / "filings_pipeline" / "instance" / "dagster.yaml"
+    )
+
+
+def test_instance_config_parses_with_pools(tmp_path: Path) -> None:
+    root = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    with dg.instance_for_test(overrides={"concurrency": root["concurrency"]}) as instance:
+        cfg = instance.get_concurrency_config()
+        assert cfg.pool_config.pool_granularity.value == "op"
+        instance.event_log_storage.set_concurrency_slots("bedrock", 5)
+        assert instance.event_log_storage.get_concurrency_info("bedrock").slot_count == 5
