@@ -1,1 +1,1 @@
-"""Analysis domain: the validated analysis schema and the analyzers that fill it. No dagster here."""
+"""Analysis domain: the analysis schema and the analyzers that fill it. No dagster here."""

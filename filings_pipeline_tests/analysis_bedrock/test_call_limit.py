@@ -1,0 +1,148 @@
+"""CallSlots: never more than `limit` holders across threads and processes, both backends."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import random
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from filings_pipeline.analysis.bedrock import BedrockAnalyzer
+from filings_pipeline.analysis.call_limit import CallSlots, SlotTimeout
+from filings_pipeline.analysis.converse_server import ConverseServer
+
+from . import _workers
+from .conftest import PG_URL, fast_config, make_filing
+
+
+def _pg_available() -> None:
+    import psycopg2
+
+    try:
+        psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test").close()
+    except psycopg2.OperationalError as exc:
+        if os.environ.get("FILINGS_SKIP_POSTGRES") == "1":
+            pytest.skip("PostgreSQL not reachable and FILINGS_SKIP_POSTGRES=1")
+        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
+
+
+@pytest.fixture(params=["file", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict:
+    """Backend settings; a random advisory-lock classid keeps parallel test runs apart."""
+    if request.param == "postgres":
+        _pg_available()
+        db_url = PG_URL
+    else:
+        db_url = f"sqlite:///{tmp_path / 'content.db'}"
+    return {
+        "db_url": db_url,
+        "lock_dir": str(tmp_path / "slots"),
+        "classid": random.randrange(1, 2**31 - 1),
+    }
+
+
+def _slots(b: dict, limit: int, **kw: object) -> CallSlots:
+    return CallSlots.from_url(
+        b["db_url"], limit=limit, lock_dir=Path(b["lock_dir"]), classid=b["classid"], **kw
+    )
+
+
+def test_backend_choice(backend: dict) -> None:
+    s = _slots(backend, 2)
+    expected = "PostgreSQL" if backend["db_url"].startswith("postgresql") else "file locks"
+    assert expected in s.backend
+    assert "password" not in s.backend
+    s.close()
+
+
+def test_threads_never_exceed_limit_and_reach_it(backend: dict) -> None:
+    slots = _slots(backend, 3, poll_interval=0.01)
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+    held: list[int] = []
+
+    def work() -> None:
+        with slots.acquire() as slot:
+            with lock:
+                held.append(slot)
+                state["now"] += 1
+                state["peak"] = max(state["peak"], state["now"])
+            time.sleep(0.05)
+            with lock:
+                state["now"] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    slots.close()
+    assert state["peak"] == 3
+    assert set(held) <= {0, 1, 2} and len(held) == 12
+
+
+def test_timeout_when_all_slots_held(backend: dict) -> None:
+    a, b = _slots(backend, 2), _slots(backend, 2)
+    with a.acquire(), a.acquire(), pytest.raises(SlotTimeout, match="limit 2"):  # noqa: SIM117
+        with b.acquire(timeout=0.2):
+            pass
+    with b.acquire(timeout=1):  # free again once released
+        pass
+    a.close()
+    b.close()
+
+
+def test_crashed_process_leaks_no_slot(backend: dict, tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    ctx = mp.get_context("spawn")
+    p = ctx.Process(
+        target=_workers.hold_and_crash,
+        args=(backend["db_url"], backend["lock_dir"], backend["classid"], 2, str(ready)),
+    )
+    p.start()
+    deadline = time.monotonic() + 30
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert ready.exists(), "child never took the slots"
+    s = _slots(backend, 2)
+    with pytest.raises(SlotTimeout), s.acquire(timeout=0.05):  # the child holds both
+        pass
+    p.join(30)
+    assert p.exitcode == 3
+    with s.acquire(timeout=10), s.acquire(timeout=10):  # both came back after the crash
+        pass
+    s.close()
+
+
+def test_processes_and_threads_peak_at_limit_against_the_server(backend: dict) -> None:
+    with ConverseServer(latency_s=0.25) as srv:
+        ctx = mp.get_context("spawn")
+        args = [
+            (srv.url, backend["db_url"], backend["lock_dir"], backend["classid"], 5, 100 * k, 6)
+            for k in range(1, 4)
+        ]
+        with ctx.Pool(3) as pool:
+            results = pool.starmap(_workers.analyse_many, args)
+        assert all(all(r) for r in results)
+        assert len(srv.calls) == 18
+        assert srv.peak_in_flight() == 5  # 9 threads in 3 processes wanted more
+
+
+def test_without_slots_the_server_sees_more(server: ConverseServer) -> None:
+    server.latency_s = 0.25
+    a = BedrockAnalyzer(fast_config(server.url))
+    threads = [threading.Thread(target=a.analyze, args=(make_filing(i),)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert server.peak_in_flight() > 5  # the measurement can fail, so the cap test means something
+
+
+def test_limit_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        CallSlots(0, lock_dir=tmp_path)
