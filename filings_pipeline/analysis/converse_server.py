@@ -44,7 +44,9 @@ FAULT_KINDS = (
     "no_tool",  # end_turn with a text answer instead of the tool call
     "guardrail",  # stopReason guardrail_intervened
     "slow",  # answer only after `slow_s` seconds (to trigger client read timeouts)
+    "wrong_figure",  # a valid answer that quotes a number the filing does not contain
 )
+PLANTED_FIGURE = "$987.65 billion"
 _ERRORS = {
     "throttle": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
     "unavailable": (503, "ServiceUnavailableException", "Service is temporarily unavailable."),
@@ -390,6 +392,12 @@ class ConverseServer:
         elif fault == "truncated":
             answer = {"headline": answer["headline"], "summary": answer["summary"][:40]}
             stop = "max_tokens"
+        elif fault == "wrong_figure":
+            answer["summary"] = f"{answer['summary']} Revenue reached {PLANTED_FIGURE}."[:1500]
+            answer["figures"] = [
+                *answer["figures"][:4],
+                {"name": "revenue", "value": PLANTED_FIGURE},
+            ]
         tool_cfg = body.get("toolConfig")
         text_only = fault in ("no_tool", "guardrail")
         if tool_cfg and not text_only:

@@ -5,7 +5,6 @@ An empty field means "take it from the environment when the run starts" (see
 production alike; `env_or()` puts a visible `EnvVar` in the UI where a variable is set.
 """
 
-
 import dataclasses
 import os
 from pathlib import Path
@@ -105,7 +104,9 @@ class AnalyzerResource(dg.ConfigurableResource):
                 profile_name=self.profile_name,
                 endpoint_url=self.endpoint_url,
                 budget_usd=self.budget_usd or float(os.environ.get("FILINGS_RUN_BUDGET_USD", 0)),
-                max_calls_in_flight=self.max_calls_in_flight,
+                max_calls_in_flight=int(
+                    os.environ.get("FILINGS_MAX_CALLS_IN_FLIGHT") or self.max_calls_in_flight
+                ),
                 db_url=settings().db_url,
                 lock_dir=settings().data_dir / "call-slots",
             )
@@ -117,7 +118,8 @@ class AnalyzerResource(dg.ConfigurableResource):
         return a.prompt_version, a.model
 
     def step_workers(self) -> int:
-        return 1 if self.resolved_kind() == "offline" else max(1, self.workers)
+        workers = int(os.environ.get("FILINGS_ANALYZER_WORKERS") or self.workers)
+        return 1 if self.resolved_kind() == "offline" else max(1, workers)
 
 
 class SiteResource(dg.ConfigurableResource):
@@ -140,14 +142,16 @@ class SiteResource(dg.ConfigurableResource):
         return self._pub
 
     def _build_publisher(self) -> SitePublisher:
-        from filings_pipeline.publishing.local import LocalFolderPublisher
-        from filings_pipeline.publishing.s3 import S3Publisher
+        from filings_pipeline.publishing.factory import make_publisher
 
-        bucket = self.s3_bucket or os.environ.get("FILINGS_SITE_S3_BUCKET", "")
-        if bucket:
-            prefix = self.s3_prefix or os.environ.get("FILINGS_SITE_S3_PREFIX", "")
-            return S3Publisher(self.s3.get_client(), bucket, prefix)
-        return LocalFolderPublisher(Path(self.site_dir or settings().site_dir))
+        changes = {
+            "site_dir": Path(self.site_dir) if self.site_dir else None,
+            "site_base_url": self.base_url,
+            "site_s3_bucket": self.s3_bucket,
+            "site_s3_prefix": self.s3_prefix,
+        }
+        config = dataclasses.replace(settings(), **{k: v for k, v in changes.items() if v})
+        return make_publisher(config, s3_client_factory=self.s3.get_client)
 
 
 def default_resources() -> dict[str, Any]:

@@ -1,1 +1,1 @@
-"""Publishing domain: build the static site and email files, sync them to a folder or S3. No dagster."""
+"""Publishing domain: build the static site and email files, sync them to a folder or S3."""
