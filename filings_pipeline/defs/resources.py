@@ -76,7 +76,7 @@ class AnalyzerResource(dg.ConfigurableResource):
     region_name: str = ""  # empty: AWS_REGION
     profile_name: str = ""  # empty: AWS_PROFILE / default chain
     endpoint_url: str = ""  # empty: BEDROCK_ENDPOINT_URL or AWS's endpoint
-    budget_usd: float = 0.0  # per run; 0 means no budget (FILINGS_RUN_BUDGET_USD)
+    budget_usd: float = 0.0  # per run; 0: BEDROCK_RUN_BUDGET_USD, else no budget
     workers: int = 5  # threads per step; the deployment-wide call slots cap calls in flight
     max_calls_in_flight: int = 5
     _analyzer: Any = PrivateAttr(default=None)
@@ -103,7 +103,7 @@ class AnalyzerResource(dg.ConfigurableResource):
                 region_name=self.region_name,
                 profile_name=self.profile_name,
                 endpoint_url=self.endpoint_url,
-                budget_usd=self.budget_usd or float(os.environ.get("FILINGS_RUN_BUDGET_USD", 0)),
+                budget_usd=self.budget_usd,
                 max_calls_in_flight=int(
                     os.environ.get("FILINGS_MAX_CALLS_IN_FLIGHT") or self.max_calls_in_flight
                 ),
