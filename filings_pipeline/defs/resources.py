@@ -67,6 +67,13 @@ class FilingSourceResource(dg.ConfigurableResource):
             self._source = make_source(self.settings())
         return self._source
 
+    def for_sensor(self) -> FilingSource:
+        """A source for sensor ticks: short timeouts, and a throttle pause raises instead of
+        sleeping through Dagster's 60 s tick."""
+        from filings_pipeline.edgar.factory import make_sensor_source
+
+        return make_sensor_source(self.settings())
+
 
 class AnalyzerResource(dg.ConfigurableResource):
     """The offline extractive analyzer, or Claude on AWS Bedrock."""

@@ -75,7 +75,9 @@ class Filing:
         d = dict(d)
         d["day"] = date.fromisoformat(d["day"])
         d["date_filed"] = date.fromisoformat(d["date_filed"])
-        d["accepted_at"] = datetime.fromisoformat(d["accepted_at"]) if d.get("accepted_at") else None
+        d["accepted_at"] = (
+            datetime.fromisoformat(d["accepted_at"]) if d.get("accepted_at") else None
+        )
         d["period_of_report"] = (
             date.fromisoformat(d["period_of_report"]) if d.get("period_of_report") else None
         )
@@ -105,5 +107,7 @@ class DayListing:
     day: date
     published: bool  # False: no index for that day (weekend, holiday, not yet published)
     entries: list[IndexEntry] = field(default_factory=list)  # deduped by accession, forms filtered
-    version: str | None = None  # fingerprint (ETag, Last-Modified or content hash) for change detection
+    version: str | None = (
+        None  # fingerprint (ETag, Last-Modified or content hash) for change detection
+    )
     note: str = ""  # e.g. "no index: 403 AccessDenied (weekend or holiday)"

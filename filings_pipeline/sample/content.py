@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from filings_pipeline.edgar.items import ITEM_TITLES
 from filings_pipeline.sample.business_calendar import previous_business_day
 from filings_pipeline.sample.companies import (
     FIRST_NAMES,
@@ -25,22 +26,6 @@ from filings_pipeline.sample.figures import (
     per_share,
     quarter_results,
 )
-
-ITEM_TITLES = {
-    "1.01": "Entry into a Material Definitive Agreement",
-    "1.05": "Material Cybersecurity Incidents",
-    "2.01": "Completion of Acquisition or Disposition of Assets",
-    "2.02": "Results of Operations and Financial Condition",
-    "2.03": "Creation of a Direct Financial Obligation or an Obligation under an Off-Balance "
-    "Sheet Arrangement of a Registrant",
-    "2.05": "Costs Associated with Exit or Disposal Activities",
-    "5.02": "Departure of Directors or Certain Officers; Election of Directors; Appointment of "
-    "Certain Officers: Compensatory Arrangements of Certain Officers",
-    "5.07": "Submission of Matters to a Vote of Security Holders",
-    "7.01": "Regulation FD Disclosure",
-    "8.01": "Other Events",
-    "9.01": "Financial Statements and Exhibits",
-}
 
 # (items, weight) for original 8-Ks; EX-99.1 accompanies every set with 2.02 or 7.01.
 EIGHT_K_MIXES: tuple[tuple[tuple[str, ...], float], ...] = (

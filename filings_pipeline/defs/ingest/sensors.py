@@ -10,6 +10,7 @@ from filings_pipeline.defs import tags
 from filings_pipeline.defs.jobs import ingest_job
 from filings_pipeline.defs.partitions import daily_partitions
 from filings_pipeline.defs.resources import FilingSourceResource
+from filings_pipeline.edgar.fetch import FetchError
 
 FILINGS_KEY = dg.AssetKey("filings")
 
@@ -56,10 +57,14 @@ def new_filings_sensor(
     lookback = int(os.environ.get("FILINGS_SENSOR_LOOKBACK_DAYS", "10"))
     days = candidate_days(daily_partitions.get_last_partition_key(), lookback)
     requested: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    src = source.get()
+    src = source.for_sensor()
     run_requests = []
     for day in days:
-        version = src.day_version(day)
+        try:
+            version = src.day_version(day)
+        except FetchError as exc:  # throttled, paused or down: try again next tick
+            context.log.warning(f"{day}: source unavailable ({exc}); keeping the cursor")
+            break
         if version is None:
             continue
         key = day.isoformat()
