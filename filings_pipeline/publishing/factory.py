@@ -17,7 +17,9 @@ def default_s3_client(settings: Settings) -> Any:
     """A plain boto3 S3 client honouring S3_ENDPOINT_URL (credentials/region from the AWS chain)."""
     import boto3
 
-    return boto3.client("s3", endpoint_url=settings.s3_endpoint_url or None)
+    # A fresh session: boto3's module-level default session caches the first credentials it
+    # resolved for the life of the process.
+    return boto3.session.Session().client("s3", endpoint_url=settings.s3_endpoint_url or None)
 
 
 def make_publisher(
