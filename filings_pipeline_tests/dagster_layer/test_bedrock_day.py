@@ -169,3 +169,36 @@ def test_hostile_text_stays_text_through_the_bedrock_path(
         assert not any(a.startswith("on") for tag in soup.find_all(True) for a in tag.attrs)
         seen_payload |= "<script>alert(1)</script>" in soup.get_text()
     assert seen_payload, "the hostile company name should be visible as text"
+
+
+def test_article_held_back_after_reanalysis_is_retracted_everywhere(
+    converse: ConverseServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest, resources, store = _setup(tmp_path, monkeypatch, converse)
+    resources["analyzer"] = AnalyzerResource(kind="bedrock", endpoint_url=converse.url, workers=1)
+    site = tmp_path / "site"
+    with dg.instance_for_test() as instance:
+        first = dg.materialize(
+            ASSETS, partition_key=DAY.isoformat(), resources=resources, instance=instance
+        )
+        assert _meta(first, "published_articles")["published"] == len(manifest.filings)
+        before = {p.name for p in (site / "articles").glob("*.html")}
+
+        converse.inject("wrong_figure")  # the first filing re-analysed now quotes a bad number
+        again = dg.materialize(
+            [analyses, rendered_articles, published_articles],
+            partition_key=DAY.isoformat(),
+            resources=resources,
+            instance=instance,
+            run_config={"ops": {"analyses": {"config": {"force": True}}}},
+        )
+    meta = _meta(again, "published_articles")
+    assert meta["published"] == len(manifest.filings) - 1
+    assert meta["files_retracted"] >= 2  # the article page and its email copies
+    held = [p for p in store.publications_for_day(DAY) if p.status == "held"]
+    assert len(held) == 1 and PLANTED_FIGURE in held[0].reason
+    gone = before - {p.name for p in (site / "articles").glob("*.html")}
+    assert gone == {f"{held[0].slug}.html"}
+    assert held[0].slug in meta["urls_retracted"]
+    for index in ("index.html", "feed.xml", "sitemap.xml", f"days/{DAY.isoformat()}.html"):
+        assert held[0].slug not in (site / index).read_text(), index
