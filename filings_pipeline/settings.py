@@ -38,7 +38,9 @@ class Settings:
     edgar_archives_url: str = field(
         default_factory=lambda: _env("EDGAR_ARCHIVES_URL", "https://www.sec.gov/Archives")
     )
-    edgar_data_url: str = field(default_factory=lambda: _env("EDGAR_DATA_URL", "https://data.sec.gov"))
+    edgar_data_url: str = field(
+        default_factory=lambda: _env("EDGAR_DATA_URL", "https://data.sec.gov")
+    )
     edgar_rate_limit: float = field(default_factory=lambda: float(_env("EDGAR_RATE_LIMIT", "8")))
     forms: tuple[str, ...] = field(default_factory=lambda: _list("EDGAR_FORMS", DEFAULT_FORMS))
     watchlist: tuple[str, ...] = field(default_factory=lambda: _list("EDGAR_WATCHLIST"))

@@ -9,8 +9,8 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from filings_pipeline.defs import tags
 from filings_pipeline.definitions import build_definitions
+from filings_pipeline.defs import tags
 
 REPO = Path(__file__).resolve().parents[2]
 
