@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from filings_pipeline.cli.backfill import backfill_command
 from filings_pipeline.cli.run import run_command
+from filings_pipeline.cli.status import status_command
 
 
 @click.group()
@@ -50,6 +52,8 @@ def sample_command(start, end, per_day) -> None:
 
 
 main.add_command(run_command)
+main.add_command(backfill_command)
+main.add_command(status_command)
 
 try:  # EDGAR operator commands
     from filings_pipeline.cli.edgar_commands import index_command, inspect_command

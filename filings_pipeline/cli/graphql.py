@@ -123,3 +123,64 @@ def backfill_state(url: str, backfill_id: str) -> BackfillState:
     return BackfillState(
         data["id"], data["status"], phases, data.get("timestamp"), data.get("endTimestamp")
     )
+
+
+REPOSITORIES = """
+query Repositories {
+  repositoriesOrError {
+    __typename
+    ... on RepositoryConnection { nodes { name location { name } } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+LAUNCH_RUN = """
+mutation LaunchRun($executionParams: ExecutionParams!) {
+  launchRun(executionParams: $executionParams) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on UnauthorizedError { message }
+    ... on InvalidSubsetError { message }
+    ... on PipelineNotFoundError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}
+"""
+
+IMPLICIT_ASSET_JOB = "__ASSET_JOB"
+
+
+def repository_location(url: str) -> tuple[str, str]:
+    """(code location name, repository name) of the deployment's one code location."""
+    data = graphql(url, REPOSITORIES, {})["repositoriesOrError"]
+    if data["__typename"] != "RepositoryConnection" or not data["nodes"]:
+        raise GraphQLError(data.get("message", "no code location loaded"))
+    node = data["nodes"][0]
+    return node["location"]["name"], node["name"]
+
+
+def launch_asset_run(
+    url: str, assets: list[str], partition: str, tags: dict[str, str] | None = None
+) -> str:
+    """Launch one run of `assets` for one partition the way the UI's "Materialize" button does
+    (the implicit asset job, only the partition tag unless `tags` adds some); the run id."""
+    location, repository = repository_location(url)
+    all_tags = {"dagster/partition": partition, **(tags or {})}
+    params = {
+        "selector": {
+            "repositoryLocationName": location,
+            "repositoryName": repository,
+            "pipelineName": IMPLICIT_ASSET_JOB,
+            "assetSelection": [{"path": [a]} for a in assets],
+        },
+        "runConfigData": {},
+        "mode": "default",
+        "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in all_tags.items()]},
+    }
+    result = graphql(url, LAUNCH_RUN, {"executionParams": params})["launchRun"]
+    if result["__typename"] != "LaunchRunSuccess":
+        detail = result.get("message") or result.get("errors") or result
+        raise GraphQLError(f"{result['__typename']}: {detail}")
+    return result["run"]["runId"]

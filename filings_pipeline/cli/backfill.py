@@ -1,0 +1,99 @@
+"""`filings-pipeline backfill`: launch a date range through the running deployment's run queue.
+
+It calls the webserver's GraphQL `launchPartitionBackfill`, the mutation behind the UI's
+"Launch backfill", so the backfill daemon, the run queue's tag limits and the pools all apply.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, timedelta
+
+import click
+import requests
+
+from filings_pipeline.cli.graphql import GraphQLError, launch_backfill
+from filings_pipeline.defs.tags import ANALYZE_TAGS, PIPELINE_TAGS
+
+DEFAULT_URL = "http://127.0.0.1:3000"
+ANALYZE_ASSETS = ["filings", "analyses"]
+RENDER_ASSETS = [*ANALYZE_ASSETS, "rendered_articles"]
+PUBLISH_ASSETS = [*RENDER_ASSETS, "published_articles"]
+MAX_DAYS = 3660
+
+
+def plan(analyze_only: bool, publish: bool) -> tuple[list[str], dict[str, str]]:
+    """(assets, run tags) for the chosen mode."""
+    if analyze_only and publish:
+        raise click.UsageError("--analyze-only and --publish exclude each other")
+    if analyze_only:
+        return ANALYZE_ASSETS, {**ANALYZE_TAGS}
+    if publish:
+        return PUBLISH_ASSETS, {**PIPELINE_TAGS}
+    return RENDER_ASSETS, {**PIPELINE_TAGS}
+
+
+def partition_keys(start: date, end: date) -> list[str]:
+    """Every calendar day from start to end inclusive (weekends materialize empty)."""
+    if end < start:
+        raise click.BadParameter("--end is before --start", param_hint="--end")
+    n = (end - start).days + 1
+    if n > MAX_DAYS:
+        raise click.BadParameter(f"{n} days is more than {MAX_DAYS}", param_hint="--end")
+    return [(start + timedelta(days=i)).isoformat() for i in range(n)]
+
+
+@click.command("backfill")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day.")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: --start).")
+@click.option("--analyze-only", is_flag=True, help="Only ingest and analyse (no rendering).")
+@click.option("--publish", is_flag=True, help="Also publish the rendered articles to the site.")
+@click.option(
+    "--url",
+    default=lambda: os.environ.get("FILINGS_DAGSTER_URL", "").strip() or DEFAULT_URL,
+    show_default="$FILINGS_DAGSTER_URL or " + DEFAULT_URL,
+    help="The Dagster webserver (`make dev` starts one).",
+)
+@click.option("--title", help="Backfill title shown in the UI.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the backfill id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the backfill as JSON.")
+def backfill_command(start, end, analyze_only, publish, url, title, quiet, as_json) -> None:
+    """Launch filing days START..END through the run queue and print the backfill id.
+
+    \b
+    Phases launched:
+      default         ingest, analyse, render (nothing goes on the site: review first)
+      --publish       ingest, analyse, render, publish
+      --analyze-only  ingest, analyse
+    Runs are tagged filings/llm=bedrock (at most 5 such runs at once); the bedrock and render
+    pools cap analysis steps at 5 and render steps at 3. Follow it with `filings-pipeline
+    status --watch`.
+    """
+    assets, tags = plan(analyze_only, publish)
+    first = start.date()
+    keys = partition_keys(first, end.date() if end else first)
+    tags = {**tags, "filings/launched_by": "cli-backfill"}
+    title = title or f"filings-pipeline backfill {keys[0]}..{keys[-1]} ({', '.join(assets)})"
+    url = url.rstrip("/")
+    try:
+        backfill_id = launch_backfill(url, keys, assets, tags, title=title)
+    except requests.ConnectionError as exc:
+        raise click.ClickException(
+            f"no Dagster webserver at {url} ({type(exc).__name__}); start one with `make dev` "
+            "or pass --url / FILINGS_DAGSTER_URL"
+        ) from exc
+    except (requests.RequestException, GraphQLError) as exc:
+        raise click.ClickException(f"the webserver at {url} refused the backfill: {exc}") from exc
+    if as_json:
+        click.echo(
+            json.dumps({"backfill_id": backfill_id, "days": keys, "assets": assets, "tags": tags})
+        )
+    elif quiet:
+        click.echo(backfill_id)
+    else:
+        click.echo(
+            f"Backfill {backfill_id}: {len(keys)} days x {len(assets)} phases "
+            f"({', '.join(assets)}). Follow it: filings-pipeline status --backfill {backfill_id} "
+            f"--watch, or {url}/runs/b/{backfill_id}"
+        )
