@@ -4,7 +4,7 @@ Dagster daemon and run queue, with per-phase progress bars."""
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -32,8 +32,6 @@ def absolute_env(s: Settings) -> dict[str, str]:
 
 def days_between(start: date, end: date) -> list[date]:
     """Every calendar day from start to end inclusive (weekends materialize empty)."""
-    from datetime import timedelta
-
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
