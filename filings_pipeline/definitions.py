@@ -21,6 +21,10 @@ def build_definitions() -> dg.Definitions:
         jobs=ALL_JOBS,
         sensors=[new_filings_sensor, *phase_automation_sensors()],
         resources=default_resources(),
+        # One process per run: every step of a day's run executes in the run worker. A fresh
+        # process per step cost ~4 s of start-up each on a 2-core machine (bench/README.md);
+        # pools still apply to in-process steps.
+        executor=dg.in_process_executor,
     )
 
 

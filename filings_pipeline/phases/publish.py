@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import cache
+from importlib import resources
 
 from lxml import etree
 
@@ -27,6 +31,7 @@ class PublishReport:
     sync: SyncReport = field(default_factory=SyncReport)
     homepage: str = ""
     urls: dict[str, list[str]] = field(default_factory=dict)  # published/updated/retracted
+    site_rebuilt: bool = True  # False: nothing changed since the last verified sync
     broken_links: list[str] = field(default_factory=list)
     xml_problems: list[str] = field(default_factory=list)  # feed.xml / sitemap.xml
 
@@ -53,6 +58,32 @@ def xml_problems(files: list[SiteFile]) -> list[str]:
     return problems
 
 
+@cache
+def _templates_digest() -> str:
+    """Digest of the site's templates, so a template change rebuilds the site."""
+    digest = hashlib.sha256()
+    root = resources.files("filings_pipeline") / "templates"
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.is_file():
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()
+
+
+def site_fingerprint(store: ContentStore, site: SiteConfig) -> str:
+    """What the whole site is built from: every published article's content hash, the site
+    configuration and the templates."""
+    payload = {
+        "articles": store.published_hashes(),
+        "site": asdict(site),
+        "templates": _templates_digest(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _decision(p: Publication) -> tuple:
+    return (p.accession, p.status, p.slug, p.reason, p.path, p.content_hash)
+
+
 def publish_day(
     store: ContentStore,
     day: date,
@@ -65,7 +96,10 @@ def publish_day(
     """Record the day's publishing decisions and make the destination hold the whole site.
 
     One lock serialises publishers across processes, so two days published at once never
-    build indexes that miss each other's articles.
+    build indexes that miss each other's articles. When the day's decisions are the ones
+    already recorded and the site fingerprint matches the one recorded after the last
+    successful sync, nothing is rebuilt (a re-run costs milliseconds). The fingerprint is
+    recorded only after a sync succeeds, so a crash in between rebuilds next time.
     """
     report = PublishReport(day)
     with store.lock("site-publish"):
@@ -91,14 +125,24 @@ def publish_day(
                 reason = f"analysis failed: {rec.error}" if rec and rec.error else "not analysed"
             pubs.append(Publication(f.accession, day, "held", art.slug if art else None, reason))
             report.held[f.accession] = reason
-        store.replace_publications(day, pubs)
-        all_articles = [RenderedArticle.from_dict(d) for d in store.published_articles()]
-        files = build_site(all_articles, site)
-        report.broken_links = check_internal_links(files)
-        report.xml_problems = xml_problems(files)
-        report.sync = publisher.sync(files)
-    report.site_articles = len(all_articles)
-    report.site_files = len(files)
+        recorded = store.site_state(publisher.location)
+        same_day = sorted(map(_decision, pubs)) == sorted(
+            map(_decision, store.publications_for_day(day))
+        )
+        if same_day and recorded and recorded[0] == site_fingerprint(store, site):
+            report.site_rebuilt = False
+            _, report.site_files, report.site_articles = recorded
+        else:
+            store.replace_publications(day, pubs)
+            all_articles = [RenderedArticle.from_dict(d) for d in store.published_articles()]
+            files = build_site(all_articles, site)
+            report.broken_links = check_internal_links(files)
+            report.xml_problems = xml_problems(files)
+            report.sync = publisher.sync(files)
+            report.site_articles, report.site_files = len(all_articles), len(files)
+            store.record_site_state(
+                publisher.location, site_fingerprint(store, site), len(files), len(all_articles)
+            )
     report.homepage = publisher.url_for("index.html")
     report.urls = {
         "published": [publisher.url_for(p) for p in report.sync.published],

@@ -323,6 +323,42 @@ class ContentStore:
         with self.engine.connect() as conn:
             return [r.data for r in conn.execute(q)]
 
+    def published_hashes(self) -> list[tuple[str, str]]:
+        """(accession, content hash) of every published article, sorted: what the site shows."""
+        p, a = t.publications.c, t.articles.c
+        q = (
+            sa.select(a.accession, a.content_hash)
+            .join(t.publications, p.accession == a.accession)
+            .where(p.status == "published")
+            .order_by(a.accession)
+        )
+        with self.engine.connect() as conn:
+            return [(r.accession, r.content_hash) for r in conn.execute(q)]
+
+    # ---- site state ----------------------------------------------------------------------
+    def site_state(self, destination: str) -> tuple[str, int, int] | None:
+        """(fingerprint, files, articles) recorded after the last successful sync, or None."""
+        c = t.site_state.c
+        q = sa.select(c.fingerprint, c.files, c.articles).where(c.destination == destination)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return (row.fingerprint, row.files, row.articles) if row else None
+
+    def record_site_state(
+        self, destination: str, fingerprint: str, files: int, articles: int
+    ) -> None:
+        """Remember what a successful sync published to `destination`."""
+        row = {
+            "destination": destination,
+            "fingerprint": fingerprint,
+            "files": files,
+            "articles": articles,
+            "synced_at": _now(),
+        }
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(t.site_state).where(t.site_state.c.destination == destination))
+            conn.execute(sa.insert(t.site_state), [row])
+
     # ---- locking -------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, name: str, timeout_s: float = 600.0) -> Iterator[None]:

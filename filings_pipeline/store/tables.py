@@ -69,3 +69,13 @@ publications = sa.Table(
     sa.Column("content_hash", sa.String(64)),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+site_state = sa.Table(
+    "site_state",
+    metadata,
+    sa.Column("destination", sa.String(500), primary_key=True),  # publisher location
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # of what the last sync published
+    sa.Column("files", sa.Integer, nullable=False),
+    sa.Column("articles", sa.Integer, nullable=False),
+    sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -62,6 +62,7 @@ def published_articles(
             "published": len(report.published),
             "held_back": md_table(report.held),
             "site_articles": report.site_articles,
+            "site_rebuilt": report.site_rebuilt,
             "site_files": report.site_files,
             "files_new": len(report.sync.published),
             "files_updated": len(report.sync.updated),
