@@ -1,0 +1,1 @@
+"""The throughput benchmark behind `make bench` (bench/throughput_bench.py)."""
