@@ -77,9 +77,9 @@ def _mirror(root: Path, scenario: Scenario) -> Path:
 @click.option("--quick", is_flag=True, help="Scaled-down counts for a smoke run.")
 @click.option(
     "--tuned/--stock",
-    default=True,
+    default=False,
     show_default=True,
-    help="Tuned: in-process executor and a 1 s queue check (the changes the report proposes).",
+    help="Stock: the project as shipped. Tuned (an experiment): filings/llm run limit 8, not 5.",
 )
 @click.option(
     "--launch",
