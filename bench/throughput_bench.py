@@ -25,9 +25,7 @@ import click  # noqa: E402
 from bench.throughput import report  # noqa: E402
 from bench.throughput.deployment import (  # noqa: E402
     STOCK_MODULE,
-    TUNED_INSTANCE,
     TUNED_LLM_RUNS,
-    TUNED_MODULE,
     BenchDeployment,
     Databases,
     remove_tree,
@@ -51,8 +49,7 @@ def configuration(tuned: bool) -> dict[str, object]:
     """What the deployment ran with, beyond deploy/dagster.yaml and the project's definitions."""
     return {
         "tuned": tuned,
-        "code_location": TUNED_MODULE if tuned else STOCK_MODULE,
-        "instance_overrides": TUNED_INSTANCE if tuned else {},
+        "code_location": STOCK_MODULE,
         "llm_run_tag_limit": TUNED_LLM_RUNS if tuned else 5,
         "storage": "PostgreSQL (Dagster instance and content store, fresh databases)",
     }

@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import requests
 import sqlalchemy as sa
 import yaml
 
@@ -85,8 +80,7 @@ class Databases:
 STOCK_MODULE = "filings_pipeline.definitions"
 # The in-process executor and the 1 s dequeue interval this benchmark first tried are now the
 # project's own settings (definitions.py, dagster.yaml). `--tuned` is left as an experiment:
-TUNED_MODULE = STOCK_MODULE
-TUNED_INSTANCE: dict[str, Any] = {}
+# a higher run tag limit for filings/llm.
 TUNED_LLM_RUNS = 8  # run tag limit filings/llm=bedrock (5 as shipped); pool and slots stay 5
 
 
@@ -129,41 +123,6 @@ def instance_yaml(
             rule["limit"] = limits.per_backfill
     cfg.setdefault("nux", {"enabled": False})
     return merge(cfg, overrides or {})
-
-
-class CodeLocationDev(DagsterDev):
-    """`dagster dev` like the CLI's, but on a chosen code-location module."""
-
-    def __init__(self, home: Path, module: str, env: dict[str, str]) -> None:
-        super().__init__(home, env=env)
-        self.module = module
-
-    def start(self, timeout_s: float = 180.0) -> CodeLocationDev:
-        env = {**os.environ, **self.env, "DAGSTER_HOME": str(self.home)}
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
-        dagster = Path(sys.executable).with_name("dagster")
-        cmd = [str(dagster), "dev", "-m", self.module, "-h", "127.0.0.1", "-p", str(self.port)]
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
-        self.proc = subprocess.Popen(
-            cmd,
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"dagster dev exited early; see {self.log_path}")
-            try:
-                if requests.get(f"{self.url}/server_info", timeout=2).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        raise TimeoutError(f"dagster dev did not answer in {timeout_s:.0f}s; see {self.log_path}")
 
 
 class BenchDeployment:
@@ -225,11 +184,10 @@ class BenchDeployment:
         self.home.mkdir(parents=True, exist_ok=True)
         (self.workdir / "data").mkdir(exist_ok=True)
         self.converse.start()
-        cfg = instance_yaml(self.dagster_db, self.limits, TUNED_INSTANCE if self.tuned else None)
+        cfg = instance_yaml(self.dagster_db, self.limits)
         (self.home / "dagster.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
         set_pool_limits(self.home, self.limits.pools)
-        module = TUNED_MODULE if self.tuned else STOCK_MODULE
-        self.dagster = CodeLocationDev(self.home, module, self.env()).start()
+        self.dagster = DagsterDev(self.home, env=self.env()).start()
         return self
 
     @property
