@@ -8,6 +8,19 @@ from filings_pipeline.analysis.bedrock import BedrockAnalyzer, BedrockConfig, Ru
 from filings_pipeline.analysis.call_limit import CallSlots
 
 
+def bedrock_config(
+    *, model_id: str = "", region_name: str = "", profile_name: str = "", endpoint_url: str = ""
+) -> BedrockConfig:
+    """BedrockConfig from the environment; non-empty arguments win."""
+    overrides = {
+        "model_id": model_id,
+        "region": region_name,
+        "profile": profile_name,
+        "endpoint_url": endpoint_url,
+    }
+    return BedrockConfig.from_env(**{k: v for k, v in overrides.items() if v})
+
+
 def make_bedrock_analyzer(
     *,
     model_id: str = "",
@@ -26,17 +39,12 @@ def make_bedrock_analyzer(
     PostgreSQL (advisory locks) or, with SQLite, in lock files under `lock_dir`, so every run
     and every thread of the deployment counts against the same `max_calls_in_flight`.
     """
-    overrides = {
-        k: v
-        for k, v in {
-            "model_id": model_id,
-            "region": region_name,
-            "profile": profile_name,
-            "endpoint_url": endpoint_url,
-        }.items()
-        if v
-    }
-    cfg = BedrockConfig.from_env(**overrides)
+    cfg = bedrock_config(
+        model_id=model_id,
+        region_name=region_name,
+        profile_name=profile_name,
+        endpoint_url=endpoint_url,
+    )
     limit = budget_usd or cfg.budget_usd
     budget = RunBudget(limit) if limit else None
     slots = CallSlots.from_url(db_url, max_calls_in_flight, lock_dir)

@@ -120,9 +120,21 @@ class AnalyzerResource(dg.ConfigurableResource):
         raise ValueError(f"FILINGS_ANALYZER must be 'offline' or 'bedrock', not {kind!r}")
 
     def identity(self) -> tuple[str, str]:
-        """(prompt_version, model) that keys the current analyses, without calling the model."""
-        a = self.get()
-        return a.prompt_version, a.model
+        """(prompt_version, model) that keys the current analyses. Read from configuration: the
+        render and publish steps need it but no client, call slots or budget."""
+        if self._analyzer is not None:
+            return self._analyzer.prompt_version, self._analyzer.model
+        kind = self.resolved_kind()
+        if kind == "offline":
+            from filings_pipeline.analysis.offline import OfflineAnalyzer
+
+            return OfflineAnalyzer.prompt_version, OfflineAnalyzer.model
+        if kind == "bedrock":
+            from filings_pipeline.analysis.bedrock_factory import bedrock_config
+            from filings_pipeline.analysis.prompt import PROMPT_VERSION
+
+            return PROMPT_VERSION, bedrock_config(model_id=self.model_id).model_id
+        raise ValueError(f"FILINGS_ANALYZER must be 'offline' or 'bedrock', not {kind!r}")
 
     def step_workers(self) -> int:
         workers = int(os.environ.get("FILINGS_ANALYZER_WORKERS") or self.workers)

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
-from filings_pipeline.analysis.figures import check_figures
+from filings_pipeline.analysis.figures import check_filing_figures
 from filings_pipeline.analysis.schema import Analyzer
 from filings_pipeline.edgar.models import Filing
 from filings_pipeline.store import AnalysisRecord, ContentStore
@@ -37,11 +37,6 @@ class AnalyzeReport:
     preview: list[str] = field(default_factory=list)
 
 
-def source_text(filing: Filing) -> str:
-    """The text an analysis may quote from: the primary document and its exhibits."""
-    return "\n\n".join([filing.text, *(e.text for e in filing.exhibits if e.text)])
-
-
 def analyze_filing(analyzer: Analyzer, filing: Filing) -> AnalysisRecord:
     """Call the analyzer once for one filing and check its figures against the filing text."""
     outcome = analyzer.analyze(filing)
@@ -61,7 +56,7 @@ def analyze_filing(analyzer: Analyzer, filing: Filing) -> AnalysisRecord:
     )
     if outcome.analysis is not None:
         rec.payload = outcome.analysis.model_dump(mode="json")
-        check = check_figures(outcome.analysis, source_text(filing))
+        check = check_filing_figures(outcome.analysis, filing)
         rec.figures_ok = check.ok
         rec.figure_problems = list(check.problems)
     return rec

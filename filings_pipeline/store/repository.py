@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import threading
 import time
 import zlib
@@ -105,8 +106,6 @@ class Publication:
 
 def content_hash(data: dict[str, Any] | str | bytes) -> str:
     """Stable sha256 of a JSON-able dict or text."""
-    import json
-
     if isinstance(data, dict):
         data = json.dumps(data, sort_keys=True, default=str)
     if isinstance(data, str):
@@ -125,6 +124,16 @@ class ContentStore:
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
+
+    def _replace_day(self, table: sa.Table, day: date, rows: list[dict[str, Any]]) -> None:
+        """Make `table` hold exactly `rows` for `day`, in one transaction. Rows whose accession
+        sat under another day move here (an accession belongs to one day only)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(table).where(table.c.day == day))
+            if rows:
+                accessions = [r["accession"] for r in rows]
+                conn.execute(sa.delete(table).where(table.c.accession.in_(accessions)))
+                conn.execute(sa.insert(table), rows)
 
     # ---- filings -------------------------------------------------------------------------
     def replace_filings(
@@ -161,12 +170,7 @@ class ContentStore:
             }
             for s in skipped
         ]
-        accessions = [r["accession"] for r in rows]
-        with self.engine.begin() as conn:
-            conn.execute(sa.delete(t.filings).where(t.filings.c.day == day))
-            if accessions:
-                conn.execute(sa.delete(t.filings).where(t.filings.c.accession.in_(accessions)))
-                conn.execute(sa.insert(t.filings), rows)
+        self._replace_day(t.filings, day, rows)
 
     def filings_for_day(self, day: date) -> list[Filing]:
         """The day's usable filings, ordered by accession."""
@@ -264,12 +268,7 @@ class ContentStore:
             }
             for a in items
         ]
-        with self.engine.begin() as conn:
-            conn.execute(sa.delete(t.articles).where(t.articles.c.day == day))
-            if rows:
-                accs = [r["accession"] for r in rows]
-                conn.execute(sa.delete(t.articles).where(t.articles.c.accession.in_(accs)))
-                conn.execute(sa.insert(t.articles), rows)
+        self._replace_day(t.articles, day, rows)
 
     def articles_for_day(self, day: date) -> list[StoredArticle]:
         """The day's rendered articles ordered by accession."""
@@ -294,12 +293,7 @@ class ContentStore:
             }
             for p in pubs
         ]
-        with self.engine.begin() as conn:
-            conn.execute(sa.delete(t.publications).where(t.publications.c.day == day))
-            if rows:
-                accs = [r["accession"] for r in rows]
-                conn.execute(sa.delete(t.publications).where(t.publications.c.accession.in_(accs)))
-                conn.execute(sa.insert(t.publications), rows)
+        self._replace_day(t.publications, day, rows)
 
     def publications_for_day(self, day: date) -> list[Publication]:
         """The day's publishing decisions."""
