@@ -136,7 +136,7 @@ def publish_day(
             store.replace_publications(day, pubs)
             all_articles = [RenderedArticle.from_dict(d) for d in store.published_articles()]
             files = build_site(all_articles, site)
-            report.broken_links = check_internal_links(files)
+            report.broken_links = check_internal_links(files, site.base_url)
             report.xml_problems = xml_problems(files)
             report.sync = publisher.sync(files)
             report.site_articles, report.site_files = len(all_articles), len(files)

@@ -73,3 +73,26 @@ def test_site_configuration_change_rebuilds(ready_day) -> None:
     changed = _publish(store, day, publisher, SiteConfig(title="Evening Filings"))
     assert changed.site_rebuilt and changed.sync.updated
     assert "Evening Filings" in (publisher.root / "index.html").read_text()
+
+
+def test_broken_absolute_link_under_the_base_url_is_reported(ready_day, content_url) -> None:
+    """With a base URL, feed, sitemap and canonical links are absolute: they are checked too."""
+    store, day, publisher = ready_day
+    site = SiteConfig(base_url="https://news.example.org/desk")
+    render_day(store, day, prompt_version="offline-1", model="offline-extractive-v1", site=site)
+    clean = _publish(store, day, publisher, site)
+    assert clean.published and clean.broken_links == []
+    # one stored page links to a page under the base URL that the site does not have
+    tampered = ContentStore(content_url)
+    [first, *rest] = tampered.articles_for_day(day)
+    first.data["article_html"] = first.data["article_html"].replace(
+        "</body>", '<a href="https://news.example.org/desk/articles/gone.html">x</a></body>'
+    )
+    first.content_hash = "tampered"
+    tampered.replace_articles(day, [first, *rest])
+    report = _publish(store, day, publisher, site)
+    assert report.site_rebuilt
+    assert report.broken_links == [
+        f"articles/{first.slug}.html: broken link "
+        "'https://news.example.org/desk/articles/gone.html' (no articles/gone.html)"
+    ]
