@@ -25,9 +25,9 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from filings_pipeline.devtools.mirror_server import MirrorServer
 from filings_pipeline.edgar.edgar_source import EdgarSource
 from filings_pipeline.edgar.fetch import Fetcher
-from filings_pipeline.edgar.mirror_server import MirrorServer
 from filings_pipeline.edgar.models import FilingError
 from filings_pipeline.edgar.ratelimit import SharedRateLimiter
 from filings_pipeline.sample.mirror import generate_mirror

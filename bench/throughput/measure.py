@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from filings_pipeline.analysis.converse_server import peak_in_flight
+from filings_pipeline.devtools.converse_server import peak_in_flight
 
 Interval = tuple[float, float]
 

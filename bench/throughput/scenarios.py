@@ -18,9 +18,9 @@ from bench.throughput.measure import (
     profile,
     read_event_log,
 )
-from filings_pipeline.analysis.converse_server import peak_in_flight, read_call_log
 from filings_pipeline.cli.graphql import backfill_state, launch_backfill
 from filings_pipeline.defs.tags import PIPELINE_TAGS
+from filings_pipeline.devtools.converse_server import peak_in_flight, read_call_log
 from filings_pipeline.sample import business_days
 from filings_pipeline.store import ContentStore
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from filings_pipeline.analysis.bedrock import BedrockAnalyzer, BedrockConfig
-from filings_pipeline.analysis.converse_server import ConverseServer
+from filings_pipeline.devtools.converse_server import ConverseServer
 from filings_pipeline.edgar.models import Exhibit, Filing
 
 PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"

@@ -14,9 +14,9 @@ from filings_pipeline.analysis.bedrock import (
     BedrockConfig,
     RunBudget,
 )
-from filings_pipeline.analysis.converse_server import ConverseServer
 from filings_pipeline.analysis.pricing import cost_usd, usage_totals
 from filings_pipeline.analysis.prompt import PROMPT_VERSION
+from filings_pipeline.devtools.converse_server import ConverseServer
 
 from .conftest import fast_config, make_filing
 

@@ -13,7 +13,7 @@ import pytest
 
 from filings_pipeline.analysis.bedrock import BedrockAnalyzer
 from filings_pipeline.analysis.call_limit import CallSlots, SlotTimeout
-from filings_pipeline.analysis.converse_server import ConverseServer
+from filings_pipeline.devtools.converse_server import ConverseServer
 
 from . import _workers
 from .conftest import PG_URL, fast_config, make_filing

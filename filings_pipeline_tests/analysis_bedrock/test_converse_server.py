@@ -14,8 +14,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from filings_pipeline.analysis.bedrock import TOOL_NAME, tool_input_schema
-from filings_pipeline.analysis.converse_server import ConverseServer, peak_in_flight, read_call_log
 from filings_pipeline.analysis.schema import Analysis
+from filings_pipeline.devtools.converse_server import ConverseServer, peak_in_flight, read_call_log
 
 TEXT = (
     "Analyse this SEC filing.\n\n<filing>\nCompany: Globex Corp\nForm: 8-K\n"

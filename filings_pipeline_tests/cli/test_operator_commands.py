@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from filings_pipeline.cli import main
 from filings_pipeline.cli.backfill import plan
-from filings_pipeline.cli.deployment import postgres_storage, write_instance_yaml
 from filings_pipeline.defs.tags import ANALYZE_TAGS, PIPELINE_TAGS
+from filings_pipeline.devtools.deployment import postgres_storage, write_instance_yaml
 
 
 def _closed_port() -> int:

@@ -9,13 +9,13 @@ import dagster as dg
 import pytest
 from bs4 import BeautifulSoup
 
-from filings_pipeline.analysis.converse_server import PLANTED_FIGURE, ConverseServer
 from filings_pipeline.analysis.pricing import cost_usd
 from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.publishing.assets import published_articles
 from filings_pipeline.defs.rendering.assets import rendered_articles
 from filings_pipeline.defs.resources import AnalyzerResource
+from filings_pipeline.devtools.converse_server import PLANTED_FIGURE, ConverseServer
 from filings_pipeline.sample import generate_mirror
 from filings_pipeline.store import ContentStore
 from filings_pipeline_tests.dagster_layer.conftest import make_resources

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from filings_pipeline.devtools.mirror_server import MirrorServer
 from filings_pipeline.edgar.edgar_source import EdgarSource
 from filings_pipeline.edgar.factory import make_source
 from filings_pipeline.edgar.fetch import Fetcher
-from filings_pipeline.edgar.mirror_server import MirrorServer
 from filings_pipeline.edgar.models import FilingError
 from filings_pipeline.edgar.ratelimit import SharedRateLimiter
 from filings_pipeline.sample.mirror import SampleManifest, generate_mirror

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from filings_pipeline.edgar.mirror_server import MirrorServer, fixture_routes
+from filings_pipeline.devtools.mirror_server import MirrorServer, fixture_routes
 from filings_pipeline.sample import default_sample_days, generate_mirror
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -222,7 +222,8 @@ def test_fixture_routes_cover_every_fixture_file():
 
 def test_command_line_entry_point(mirror):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "filings_pipeline.edgar.mirror_server", "--root", str(mirror.root)],
+        [sys.executable, "-m", "filings_pipeline.devtools.mirror_server",
+         "--root", str(mirror.root)],
         stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
     )  # fmt: skip
     try:

@@ -16,7 +16,7 @@ from dagster import (
     RunsFilter,
 )
 
-from filings_pipeline.analysis.converse_server import peak_in_flight
+from filings_pipeline.devtools.converse_server import peak_in_flight
 
 ASSETS = ["filings", "analyses", "rendered_articles", "published_articles"]
 

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from filings_pipeline.cli import main
-from filings_pipeline.cli.deployment import LocalDeployment
 from filings_pipeline.cli.graphql import launch_asset_run
 from filings_pipeline.defs.tags import INGEST_TAGS
+from filings_pipeline.devtools.deployment import LocalDeployment
 from filings_pipeline.store import ContentStore
 from filings_pipeline_tests.integration.measure import (
     ASSETS,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from filings_pipeline.cli.deployment import LocalDeployment
+from filings_pipeline.devtools.deployment import LocalDeployment
 from filings_pipeline_tests.integration.plan import FILINGS_PER_DAY, LATENCY_S, DayPlan
 from filings_pipeline_tests.integration.scenarios import deployment_limits, ui_backfill
 

@@ -553,8 +553,8 @@ def _make_handler(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m filings_pipeline.edgar.mirror_server --root DIR [--port P]``."""
-    parser = argparse.ArgumentParser(prog="python -m filings_pipeline.edgar.mirror_server")
+    """``python -m filings_pipeline.devtools.mirror_server --root DIR [--port P]``."""
+    parser = argparse.ArgumentParser(prog="python -m filings_pipeline.devtools.mirror_server")
     parser.add_argument("--root", type=Path, action="append", default=[], help="mirror root")
     parser.add_argument("--fixtures", type=Path, help="the real EDGAR fixture folder")
     parser.add_argument("--host", default="127.0.0.1")

@@ -30,7 +30,7 @@ from filings_pipeline.cli.server import DagsterDev
 if TYPE_CHECKING:
     from dagster import DagsterInstance
 
-    from filings_pipeline.analysis.converse_server import ConverseServer
+    from filings_pipeline.devtools.converse_server import ConverseServer
 
 STORAGES = ("sqlite", "postgres")
 
@@ -135,7 +135,7 @@ class LocalDeployment:
             if self.days:
                 self.add_days(self.days)
             if self.converse_latency_s is not None:
-                from filings_pipeline.analysis.converse_server import ConverseServer
+                from filings_pipeline.devtools.converse_server import ConverseServer
 
                 self.converse = ConverseServer(
                     latency_s=self.converse_latency_s, log_path=self.call_log

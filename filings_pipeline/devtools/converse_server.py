@@ -2,7 +2,7 @@
 
 Used by the tests, the benchmark, and anyone who wants to try the Bedrock path offline:
 
-    python -m filings_pipeline.analysis.converse_server --port 8765 --latency 2
+    python -m filings_pipeline.devtools.converse_server --port 8765 --latency 2
     BEDROCK_ENDPOINT_URL=http://127.0.0.1:8765 AWS_ACCESS_KEY_ID=testing \\
         AWS_SECRET_ACCESS_KEY=testing FILINGS_ANALYZER=bedrock ...
 
