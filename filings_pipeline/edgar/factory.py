@@ -6,6 +6,7 @@ from pathlib import Path
 
 from filings_pipeline.edgar.edgar_source import EdgarSource
 from filings_pipeline.edgar.fetch import Fetcher, validate_identity
+from filings_pipeline.edgar.rate_state import rate_state_for
 from filings_pipeline.edgar.ratelimit import SharedRateLimiter
 from filings_pipeline.settings import Settings
 
@@ -14,7 +15,8 @@ SAMPLE_IDENTITY = "filings_pipeline sample-mirror sample@example.com"
 
 
 def state_dir(settings: Settings) -> Path:
-    """Shared rate-limit state: every process of a deployment must use the same directory."""
+    """Rate-limit state in SQLite mode: every process of a deployment must use this directory.
+    (With a PostgreSQL content store the state is a row in that database instead.)"""
     return settings.data_dir / "edgar-state"
 
 
@@ -29,7 +31,8 @@ def make_fetcher(settings: Settings, max_wait: float | None = None, **kwargs) ->
             f"EDGAR_RATE_LIMIT must be > 0 and at most {SEC_MAX_RATE:g} requests/s for the whole "
             f"deployment (SEC's fair-access cap), got {settings.edgar_rate_limit:g}"
         )
-    limiter = SharedRateLimiter(state_dir(settings), settings.edgar_rate_limit, max_wait=max_wait)
+    state = rate_state_for(settings.db_url, state_dir(settings))
+    limiter = SharedRateLimiter(state=state, rate=settings.edgar_rate_limit, max_wait=max_wait)
     return Fetcher(identity, limiter, cache_dir=settings.cache_dir, **kwargs)
 
 

@@ -1,8 +1,9 @@
-"""One request budget for the whole deployment: a cross-process limiter in a shared state dir.
+"""One request budget for the whole deployment: a cross-process limiter over shared state.
 
-Every process that talks to EDGAR (each run, the sensor, operator commands) must point at the
-same state dir (default `<FILINGS_DATA_DIR>/edgar-state/`); in production that dir must be on a
-filesystem all of them share. The state is a small JSON file guarded by a `filelock` lock:
+Every process that talks to EDGAR (each run, the sensor, operator commands) must share the same
+state (`filings_pipeline.edgar.rate_state`): one row in PostgreSQL when the content store is
+PostgreSQL (processes on different machines share only the database), else a small JSON file
+under a file lock in `<FILINGS_DATA_DIR>/edgar-state/` (one machine). The state holds:
 
 - `next_slot`: the earliest wall-clock time the next request may start. Each request reserves
   a slot and pushes `next_slot` forward by 1/rate, so requests are evenly spaced and the rate
@@ -13,13 +14,11 @@ filesystem all of them share. The state is a small JSON file guarded by a `filel
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from filelock import FileLock
+from filings_pipeline.edgar.rate_state import FileRateState, RateState
 
 DEFAULT_PAUSE_SECONDS = 600.0  # SEC blocks for 10 minutes; continuing to hit it extends the block
 DEFAULT_SLOW_SECONDS = 1800.0
@@ -32,13 +31,18 @@ class RateLimitWait(Exception):
 
 
 class SharedRateLimiter:
-    """Evenly spaced request slots shared by every process using the same `state_dir`."""
+    """Evenly spaced request slots shared by every process using the same state.
+
+    Give `state_dir` for the file backend (its clock is `clock`), or `state` for another backend
+    (e.g. `PostgresRateState`, which uses the database's clock).
+    """
 
     def __init__(
         self,
-        state_dir: Path,
+        state_dir: Path | None = None,
         rate: float = 8.0,
         *,
+        state: RateState | None = None,
         pause_seconds: float = DEFAULT_PAUSE_SECONDS,
         slow_seconds: float = DEFAULT_SLOW_SECONDS,
         slow_factor: float = 0.5,
@@ -48,38 +52,52 @@ class SharedRateLimiter:
     ) -> None:
         if rate <= 0:
             raise ValueError(f"rate limit must be > 0 requests/s, got {rate}")
-        self.state_dir = Path(state_dir)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if (state is None) == (state_dir is None):
+            raise ValueError("give exactly one of state_dir (file backend) or state")
+        self.backend: RateState = (
+            state if state is not None else FileRateState(Path(str(state_dir)), clock)
+        )
         self.rate = rate
         self.pause_seconds = pause_seconds
         self.slow_seconds = slow_seconds
         self.slow_factor = slow_factor
         self.max_wait = max_wait
-        self._clock = clock
         self._sleep = sleep
-        self._path = self.state_dir / "ratelimit.json"
-        self._lock = FileLock(str(self.state_dir / "ratelimit.lock"))
 
-    def _read(self) -> dict[str, float]:
-        try:
-            data = json.loads(self._path.read_text())
-            return {k: float(v) for k, v in data.items()}
-        except (FileNotFoundError, ValueError):
-            return {}
-
-    def _write(self, state: dict[str, float]) -> None:
-        tmp = self._path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, self._path)
+    @property
+    def state_dir(self) -> Path | None:
+        """The folder of the file backend (None for PostgreSQL)."""
+        return self.backend.state_dir if isinstance(self.backend, FileRateState) else None
 
     def state(self) -> dict[str, float]:
         """The shared state (for operators and tests)."""
-        with self._lock:
-            return self._read()
+        return self.backend.snapshot()[0]
 
     def paused_for(self) -> float:
         """Seconds left in a throttle pause (0 when not paused)."""
-        return max(0.0, self.state().get("pause_until", 0.0) - self._clock())
+        state, now = self.backend.snapshot()
+        return max(0.0, state.get("pause_until", 0.0) - now)
+
+    def _reserve(
+        self, state: dict[str, float], now: float, deadline: float | None
+    ) -> tuple[float, float, float]:
+        """Under the lock: (now, pause_until, wait_until); reserves a slot when one is due
+        before `deadline` and no pause is on."""
+        pause_until = state.get("pause_until", 0.0)
+        if pause_until > now + MAX_PAUSE_SECONDS:  # wall clock went backwards: reset
+            pause_until = state["pause_until"] = 0.0
+        if pause_until > now:
+            return now, pause_until, pause_until
+        interval = 1.0 / self.rate
+        if now < state.get("slow_until", 0.0):
+            interval /= self.slow_factor
+        next_slot = state.get("next_slot", 0.0)
+        if next_slot > now + MAX_QUEUE_SECONDS:  # clock went backwards: reset
+            next_slot = now
+        slot = max(now, next_slot)
+        if deadline is None or slot <= deadline:
+            state["next_slot"] = slot + interval
+        return now, pause_until, slot
 
     def acquire(self) -> None:
         """Block until this process may send one request.
@@ -87,27 +105,16 @@ class SharedRateLimiter:
         With `max_wait` set (sensor ticks must finish quickly), raises RateLimitWait instead of
         waiting longer than that, e.g. during a throttle pause.
         """
-        deadline = None if self.max_wait is None else self._clock() + self.max_wait
+        deadline: float | None = None
+
+        def reserve(state: dict[str, float], now: float) -> tuple[float, float, float]:
+            nonlocal deadline
+            if deadline is None and self.max_wait is not None:
+                deadline = now + self.max_wait  # on the state's clock, set on the first try
+            return self._reserve(state, now, deadline)
+
         while True:
-            with self._lock:
-                state = self._read()
-                now = self._clock()
-                pause_until = state.get("pause_until", 0.0)
-                if pause_until > now + MAX_PAUSE_SECONDS:  # wall clock went backwards: reset
-                    pause_until = state["pause_until"] = 0.0
-                if pause_until > now:
-                    wait_until = pause_until
-                else:
-                    interval = 1.0 / self.rate
-                    if now < state.get("slow_until", 0.0):
-                        interval /= self.slow_factor
-                    next_slot = state.get("next_slot", 0.0)
-                    if next_slot > now + MAX_QUEUE_SECONDS:  # clock went backwards: reset
-                        next_slot = now
-                    slot = wait_until = max(now, next_slot)
-                    if deadline is None or slot <= deadline:
-                        state["next_slot"] = slot + interval
-                        self._write(state)
+            now, pause_until, wait_until = self.backend.transact(reserve)
             if deadline is not None and wait_until > deadline:
                 why = "paused after a throttle page" if pause_until > now else "queued"
                 raise RateLimitWait(
@@ -117,19 +124,22 @@ class SharedRateLimiter:
             if pause_until > now:
                 self._sleep(min(pause_until - now, 5.0))
                 continue
-            if slot > now:
-                self._sleep(slot - now)
+            if wait_until > now:
+                self._sleep(wait_until - now)
             # A throttle page seen by another process while we waited cancels our slot.
-            if self._read().get("pause_until", 0.0) <= self._clock():
+            state, now = self.backend.snapshot()
+            if state.get("pause_until", 0.0) <= now:
                 return
 
     def trip(self) -> float:
-        """Throttle page seen: pause every process, then resume slower. Returns the end."""
-        with self._lock:
-            state = self._read()
-            until = max(state.get("pause_until", 0.0), self._clock() + self.pause_seconds)
+        """Throttle page seen: pause every process, then resume slower. Returns the end
+        (on the state's clock)."""
+
+        def pause(state: dict[str, float], now: float) -> float:
+            until = max(state.get("pause_until", 0.0), now + self.pause_seconds)
             state["pause_until"] = until
             state["slow_until"] = until + self.slow_seconds
             state["next_slot"] = max(state.get("next_slot", 0.0), until)
-            self._write(state)
-        return until
+            return until
+
+        return self.backend.transact(pause)

@@ -1,6 +1,8 @@
 """Worker process for the whole-deployment rate-limit test: fetch URLs through a shared limiter.
 
-Usage: python -m filings_pipeline_tests.edgar.rate_worker STATE_DIR RATE NAME URL [URL ...]
+Usage: python -m filings_pipeline_tests.edgar.rate_worker STATE RATE NAME URL [URL ...]
+
+STATE is a state folder (file backend) or a postgresql URL (one row in that database).
 """
 
 from __future__ import annotations
@@ -9,14 +11,17 @@ import sys
 from pathlib import Path
 
 from filings_pipeline.edgar.fetch import Fetcher
+from filings_pipeline.edgar.rate_state import PostgresRateState
 from filings_pipeline.edgar.ratelimit import SharedRateLimiter
 
 
 def main(argv: list[str]) -> None:
-    state_dir, rate, name, *urls = argv
-    fetcher = Fetcher(
-        f"Worker {name} {name}@example.com", SharedRateLimiter(Path(state_dir), float(rate))
-    )
+    state, rate, name, *urls = argv
+    if state.startswith("postgresql"):
+        limiter = SharedRateLimiter(state=PostgresRateState(state), rate=float(rate))
+    else:
+        limiter = SharedRateLimiter(Path(state), float(rate))
+    fetcher = Fetcher(f"Worker {name} {name}@example.com", limiter)
     for url in urls:
         fetcher.get(url, cache=False)
 
