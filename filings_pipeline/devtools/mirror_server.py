@@ -15,7 +15,9 @@ EDGAR's URL paths by :func:`fixture_routes`.
 Behaves like EDGAR: ``ETag``/``Last-Modified`` with 304 answers, a required ``User-Agent``
 with an email-like identity (403 "Undeclared Automated Tool" page otherwise), an optional rate
 limit (throttle page when more than N requests arrive in any one-second window), injectable
-throttle/maintenance answers, and a log of every request (optionally appended to JSONL).
+throttle/maintenance answers (canned pages or given bytes, e.g. SEC's real pages), files put in
+memory at a path (:meth:`MirrorServer.put`, e.g. a day's index republished), and a log of every
+request with its headers (optionally appended to JSONL).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ import secrets
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -121,6 +124,7 @@ class RequestRecord:
     status: int
     user_agent: str
     client: str
+    headers: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -129,8 +133,17 @@ class Injection:
 
     pattern: re.Pattern[str]
     status: int
-    body_kind: str
+    body_kind: str | bytes  # a canned page (one of BODY_KINDS) or the exact body to send
     remaining: int
+
+
+@dataclass(frozen=True)
+class PutFile:
+    """Bytes served at one URL path, in place of any file there."""
+
+    content: bytes
+    etag: str
+    mtime: float
 
 
 def _quarter_dir(stamp: str) -> str:
@@ -214,6 +227,7 @@ class MirrorServer:
         self._recent: deque[float] = deque()
         self._blocked_until = 0.0
         self._etags: dict[tuple[Path, float, int], str] = {}
+        self._put: dict[str, PutFile] = {}
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -265,14 +279,25 @@ class MirrorServer:
         self.stop()
 
     # -- test knobs ---------------------------------------------------------------------------
-    def inject(self, path_regex: str, status: int, body_kind: str, count: int = 1) -> None:
+    def inject(self, path_regex: str, status: int, body_kind: str | bytes, count: int = 1) -> None:
         """Answer the next ``count`` requests whose path matches with ``status`` and a canned
         body: ``throttle`` (rate-limit page), ``maintenance`` (503 page), ``access_denied``
-        (S3 XML) or ``undeclared`` (User-Agent page)."""
-        if body_kind not in BODY_KINDS:
+        (S3 XML) or ``undeclared`` (User-Agent page); given bytes are sent as they are (HTML)."""
+        if not isinstance(body_kind, bytes) and body_kind not in BODY_KINDS:
             raise ValueError(f"body_kind must be one of {BODY_KINDS}, got {body_kind!r}")
         with self._lock:
             self._injections.append(Injection(re.compile(path_regex), status, body_kind, count))
+
+    def put(self, url_path: str, content: bytes) -> None:
+        """Serve ``content`` at ``url_path`` (host-less, e.g. ``/Archives/...``) from now on, in
+        place of any file there; putting new bytes changes the ETag, like a republished file."""
+        etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+        with self._lock:
+            self._put[url_path] = PutFile(content, etag, time.time())
+
+    def put_file(self, url_path: str) -> PutFile | None:
+        with self._lock:
+            return self._put.get(url_path)
 
     def clear_injections(self) -> None:
         with self._lock:
@@ -282,6 +307,10 @@ class MirrorServer:
         """Every request answered so far, in order."""
         with self._lock:
             return list(self._records)
+
+    def requests_for(self, needle: str) -> list[RequestRecord]:
+        """Requests so far whose path (with query) contains ``needle``, in order."""
+        return [r for r in self.requests_log() if needle in r.path]
 
     def clear_log(self) -> None:
         with self._lock:
@@ -313,7 +342,9 @@ class MirrorServer:
         return False
 
     def _record(self, rec: RequestRecord) -> None:
-        line = json.dumps(asdict(rec)) + "\n"
+        fields = asdict(rec)
+        del fields["headers"]  # the JSONL log keeps one line per request, without its headers
+        line = json.dumps(fields) + "\n"
         with self._lock:
             self._records.append(rec)
             if self.log_path is not None:
@@ -444,8 +475,11 @@ def _make_handler(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
             if send_body and body:
                 self.wfile.write(body)
 
-        def _canned(self, status: int, kind: str, send_body: bool, key: str = "") -> None:
+        def _canned(self, status: int, kind: str | bytes, send_body: bool, key: str = "") -> None:
             rid = _request_id()
+            if isinstance(kind, bytes):
+                self._send(status, kind, "text/html; charset=utf-8", send_body=send_body)
+                return
             if kind == "throttle":
                 body, ctype = THROTTLE_HTML.format(request_id=rid), "text/html; charset=utf-8"
             elif kind == "maintenance":
@@ -481,7 +515,8 @@ def _make_handler(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
             mono, wall = self._started
             server._record(
                 RequestRecord(mono, wall, self.command, self.path, status,
-                              self.headers.get("User-Agent", ""), self.client_address[0])
+                              self.headers.get("User-Agent", ""), self.client_address[0],
+                              dict(self.headers.items()))
             )  # fmt: skip
 
         def _answer(self, ua: str, now: float, send_body: bool) -> int:
@@ -497,6 +532,11 @@ def _make_handler(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
             if server._over_rate(now):
                 self._canned(429, "throttle", send_body)
                 return 429
+            put = server.put_file(path)
+            if put is not None:
+                return self._serve(
+                    lambda: put.content, put.mtime, put.etag, _content_type(Path(path)), send_body
+                )
             host, file = server.resolve(path, split.query)
             if file is None:
                 if host == DATA:
@@ -513,15 +553,26 @@ def _make_handler(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve_file(self, file: Path, send_body: bool) -> int:
             if file.is_dir():
-                body = directory_listing(file, urlsplit(self.path).path)
+                listing = directory_listing(file, urlsplit(self.path).path)
                 mtime = max([p.stat().st_mtime for p in file.iterdir()] or [file.stat().st_mtime])
-                etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-                ctype, encoding = "text/html; charset=utf-8", None
-            else:
-                body = None
-                mtime = file.stat().st_mtime
-                etag = server.etag(file)
-                ctype, encoding = _content_type(file)
+                etag = '"' + hashlib.sha256(listing).hexdigest()[:32] + '"'
+                html_type = ("text/html; charset=utf-8", None)
+                return self._serve(lambda: listing, mtime, etag, html_type, send_body)
+            kind = _content_type(file)
+            return self._serve(
+                file.read_bytes, file.stat().st_mtime, server.etag(file), kind, send_body
+            )
+
+        def _serve(
+            self,
+            content: Callable[[], bytes],
+            mtime: float,
+            etag: str,
+            kind: tuple[str, str | None],
+            send_body: bool,
+        ) -> int:
+            """Answer 200 with ``content()``, or 304 when the request's validators match."""
+            ctype, encoding = kind
             last_modified = formatdate(mtime, usegmt=True)
             headers = {"ETag": etag, "Last-Modified": last_modified}
             if encoding:
@@ -545,8 +596,7 @@ def _make_handler(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
                     self.send_header(k, v)
                 self.end_headers()
                 return 304
-            content = body if body is not None else file.read_bytes()
-            self._send(200, content, ctype, headers, send_body)
+            self._send(200, content(), ctype, headers, send_body)
             return 200
 
     return Handler

@@ -1,4 +1,4 @@
-"""Shared fixtures: the EDGAR fixture files, a real local HTTP server over them, fetchers."""
+"""Shared fixtures: the EDGAR fixture files, the mirror server over them (real HTTP), fetchers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from filings_pipeline.devtools.mirror_server import MirrorServer
 from filings_pipeline.edgar.fetch import Fetcher
 from filings_pipeline.edgar.ratelimit import SharedRateLimiter
-from filings_pipeline_tests.edgar.fixture_server import FixtureServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / ".." / "shared" / "fixtures" / "edgar"
@@ -47,8 +47,9 @@ def fixtures_dir() -> Path:
 
 
 @pytest.fixture
-def server(fixtures_dir: Path) -> Iterator[FixtureServer]:
-    with FixtureServer(fixtures_dir) as srv:
+def server(fixtures_dir: Path) -> Iterator[MirrorServer]:
+    """The mirror server over the fixture folder at EDGAR's URL paths (one host for both)."""
+    with MirrorServer(fixtures=fixtures_dir) as srv:
         yield srv
 
 

@@ -13,16 +13,16 @@ from filings_pipeline_tests.edgar.conftest import IDENTITY
 
 
 @pytest.fixture
-def env(server, tmp_path: Path) -> dict[str, str]:
+def env(server, fixtures_dir: Path, tmp_path: Path) -> dict[str, str]:
     # The fixture day is a form index; serve it at the master path the source reads.
-    idx = (server.state.root / "index/form.20200318.idx").read_bytes()
-    server.state.extra["/Archives/edgar/daily-index/2020/QTR1/master.20200318.idx"] = idx
+    idx = (fixtures_dir / "index/form.20200318.idx").read_bytes()
+    server.put("/Archives/edgar/daily-index/2020/QTR1/master.20200318.idx", idx)
     return {
         "FILINGS_SOURCE": "edgar",
         "FILINGS_DATA_DIR": str(tmp_path / "data"),
         "EDGAR_IDENTITY": IDENTITY,
         "EDGAR_ARCHIVES_URL": server.archives_url,
-        "EDGAR_DATA_URL": server.url,
+        "EDGAR_DATA_URL": server.base_url,
         "EDGAR_RATE_LIMIT": "10",
         "EDGAR_FORMS": "",
         "EDGAR_WATCHLIST": "",

@@ -41,15 +41,13 @@ def day_server(server):
         (1111111, "SOME DIRECTOR", "8-K", "0000072333-23-000015", DAY),  # multi-filer duplicate
         (9999999, "GONE CORP", "8-K", MISSING, DAY),
     ]
-    server.state.extra["/Archives/edgar/daily-index/2023/QTR1/master.20230306.idx"] = master_index(
-        rows
-    )
+    server.put("/Archives/edgar/daily-index/2023/QTR1/master.20230306.idx", master_index(rows))
     return server
 
 
 @pytest.fixture
 def source(day_server, make_fetcher) -> EdgarSource:
-    return EdgarSource(day_server.archives_url, day_server.url, make_fetcher())
+    return EdgarSource(day_server.archives_url, day_server.base_url, make_fetcher())
 
 
 def test_list_day_filters_forms_and_dedupes(source: EdgarSource) -> None:
@@ -70,12 +68,12 @@ def test_day_without_index_is_not_published(source: EdgarSource) -> None:
 
 def test_watchlist_by_ticker_and_cik(day_server, make_fetcher) -> None:
     src = EdgarSource(
-        day_server.archives_url, day_server.url, make_fetcher(), watchlist=["adbe", "72333"]
+        day_server.archives_url, day_server.base_url, make_fetcher(), watchlist=["adbe", "72333"]
     )
     kept = {e.accession for e in src.list_day(DAY).entries}
     assert kept == {"0000796343-23-000044", "0000072333-23-000015"}
     bad = EdgarSource(
-        day_server.archives_url, day_server.url, make_fetcher(), watchlist=["NOPE123"]
+        day_server.archives_url, day_server.base_url, make_fetcher(), watchlist=["NOPE123"]
     )
     with pytest.raises(ValueError, match="NOPE123"):
         bad.list_day(DAY)
@@ -131,8 +129,9 @@ def test_missing_filing_raises_a_readable_filing_error(source: EdgarSource) -> N
 
 
 def test_empty_primary_document_is_a_filing_error(day_server, source: EdgarSource) -> None:
-    day_server.state.extra["/Archives/edgar/data/72333/000007233323000015/jwn-20230301.htm"] = (
-        b"<html><body><div style='display:none'>x</div></body></html>"
+    day_server.put(
+        "/Archives/edgar/data/72333/000007233323000015/jwn-20230301.htm",
+        b"<html><body><div style='display:none'>x</div></body></html>",
     )
     entry = IndexEntry(
         72333, "NORDSTROM INC", "8-K", DAY, "edgar/data/72333/0000072333-23-000015.txt"
@@ -143,16 +142,16 @@ def test_empty_primary_document_is_a_filing_error(day_server, source: EdgarSourc
 
 def test_rerun_fetches_archives_documents_from_the_disk_cache(day_server, make_fetcher) -> None:
     def run() -> int:
-        src = EdgarSource(day_server.archives_url, day_server.url, make_fetcher())
-        before = len(day_server.state.log)
+        src = EdgarSource(day_server.archives_url, day_server.base_url, make_fetcher())
+        before = len(day_server.requests_log())
         for entry in src.list_day(DAY).entries:
             with contextlib.suppress(FilingError):
                 src.fetch_filing(entry, DAY)
-        return len(day_server.state.log) - before
+        return len(day_server.requests_log()) - before
 
     first, second = run(), run()
     assert first > 10
-    archive_requests = [r for r in day_server.state.log[-second:] if "/edgar/data/" in r.path]
+    archive_requests = [r for r in day_server.requests_log()[-second:] if "/edgar/data/" in r.path]
     # The re-run only re-asks for what is not immutable (index, tickers, submissions, misses).
     assert all(r.status != 200 for r in archive_requests)
 
@@ -201,12 +200,12 @@ def test_sample_style_file_urls_work_through_the_same_source(
     [("../../../../etc/passwd", "is not a file name"), ("report.pdf", "is not a text document")],
 )
 def test_index_page_cannot_point_outside_the_folder_or_at_binaries(
-    day_server, source: EdgarSource, name: str, reason: str
+    day_server, source: EdgarSource, fixtures_dir: Path, name: str, reason: str
 ) -> None:
     acc = "0000796343-23-000999"
-    page = day_server.state.root / "filings/0000796343-23-000044/0000796343-23-000044-index.html"
+    page = fixtures_dir / "filings/0000796343-23-000044/0000796343-23-000044-index.html"
     html = page.read_text().replace("adbe-20230315.htm", name)
-    day_server.state.extra[f"/Archives/edgar/data/796343/{acc}-index.html"] = html.encode()
+    day_server.put(f"/Archives/edgar/data/796343/{acc}-index.html", html.encode())
     entry = IndexEntry(796343, "ADOBE INC.", "8-K", DAY, f"edgar/data/796343/{acc}.txt")
     with pytest.raises(FilingError, match=reason):
         source.fetch_filing(entry, DAY)

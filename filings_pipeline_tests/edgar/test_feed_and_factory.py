@@ -43,26 +43,26 @@ def test_parse_feed(fixtures_dir: Path) -> None:
 def test_fetch_latest_from_the_server(server, make_fetcher) -> None:
     entries = fetch_latest(make_fetcher(), server.archives_url)
     assert len(entries) == 100
-    (req,) = server.state.requests_for("/cgi-bin/browse-edgar")
+    (req,) = server.requests_for("/cgi-bin/browse-edgar")
     assert "output=atom" in req.path and "type=8-K" in req.path
 
 
-def test_changed_days_fires_once_per_index_change(server, make_fetcher) -> None:
-    src = EdgarSource(server.archives_url, server.url, make_fetcher())
+def test_changed_days_fires_once_per_index_change(server, make_fetcher, fixtures_dir: Path) -> None:
+    src = EdgarSource(server.archives_url, server.base_url, make_fetcher())
     day, today = date(2018, 12, 31), date(2019, 1, 1)
     days, cursor = changed_days(src, None, today=today, lookback_days=3)
     assert days == [day]  # 12-30 and 01-01 have no index: not returned
     again, cursor2 = changed_days(src, cursor, today=today, lookback_days=3)
     assert again == [] and cursor2 == cursor
     path = "/Archives/edgar/daily-index/2018/QTR4/master.20181231.idx"
-    assert [r.status for r in server.state.requests_for(path)] == [200, 304]
+    assert [r.status for r in server.requests_for(path)] == [200, 304]
     # The index is republished with one more row: the day fires again.
-    idx = (server.state.root / "index/master.20181231.idx").read_bytes()
+    idx = (fixtures_dir / "index/master.20181231.idx").read_bytes()
     extra_row = b"\n1000694|NOVAVAX INC|8-K|20181231|edgar/data/1000694/0001144204-18-066799.txt\n"
-    server.state.extra[path] = idx.rstrip() + extra_row
+    server.put(path, idx.rstrip() + extra_row)
     assert changed_days(src, cursor, today=today)[0] == [day]
     # New Year's Day gets its index later: it fires then.
-    server.state.extra["/Archives/edgar/daily-index/2019/QTR1/master.20190101.idx"] = idx
+    server.put("/Archives/edgar/daily-index/2019/QTR1/master.20190101.idx", idx)
     assert date(2019, 1, 1) in changed_days(src, cursor, today=today)[0]
 
 

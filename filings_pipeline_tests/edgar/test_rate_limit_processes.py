@@ -16,7 +16,7 @@ PER_PROCESS = 14
 
 
 def test_rate_limit_holds_across_processes(server, tmp_path: Path) -> None:
-    url = server.url + "/Archives/edgar/data/72333/000007233323000015/jwn-20230301.htm"
+    url = server.base_url + "/Archives/edgar/data/72333/000007233323000015/jwn-20230301.htm"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     procs = [
         subprocess.Popen(
@@ -35,15 +35,15 @@ def test_rate_limit_holds_across_processes(server, tmp_path: Path) -> None:
         for i in range(PROCESSES)
     ]
     assert all(p.wait(timeout=60) == 0 for p in procs)
-    log = sorted(server.state.log, key=lambda r: r.at)
+    log = sorted(server.requests_log(), key=lambda r: r.monotonic)
     assert len(log) == PROCESSES * PER_PROCESS
-    agents = {r.headers["User-Agent"] for r in log}
+    agents = {r.user_agent for r in log}
     assert len(agents) == PROCESSES  # every process really sent requests
-    times = [r.at for r in log]
+    times = [r.monotonic for r in log]
     # No 1-second window holds more than the budget (one extra allowed for arrival jitter).
     worst = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert worst <= RATE + 1, worst
     # Requests of different processes interleave rather than run one after another.
-    order = [r.headers["User-Agent"] for r in log]
+    order = [r.user_agent for r in log]
     switches = sum(1 for a, b in zip(order, order[1:], strict=False) if a != b)
     assert switches >= PROCESSES

@@ -138,6 +138,38 @@ def test_injected_throttle_and_maintenance(server):
         server.inject(".", 500, "nonsense")
 
 
+def test_injected_exact_body_is_sent_as_given(server):
+    url = f"{server.base_url}/files/company_tickers.json"
+    page = b"<html><title>SEC.gov | Request Rate Threshold Exceeded</title>real page</html>"
+    server.inject(r"company_tickers", 403, page, count=2)
+    answers = [requests.get(url, headers=UA, timeout=10) for _ in range(3)]
+    assert [r.status_code for r in answers] == [403, 403, 200]
+    assert answers[0].content == page and answers[1].content == page
+
+
+def test_put_serves_bytes_in_place_of_a_file_and_changes_the_etag(server, mirror):
+    day = mirror.days[0]
+    path = f"/Archives/edgar/daily-index/2026/QTR4/master.{day:%Y%m%d}.idx"
+    on_disk = requests.get(server.base_url + path, headers=UA, timeout=10)
+    server.put(path, on_disk.content + b"one more row\n")  # the index is republished
+    again = requests.get(
+        server.base_url + path, headers={**UA, "If-None-Match": on_disk.headers["ETag"]}, timeout=10
+    )
+    assert again.status_code == 200 and again.content == on_disk.content + b"one more row\n"
+    assert again.headers["ETag"] != on_disk.headers["ETag"]
+    same = requests.get(
+        server.base_url + path, headers={**UA, "If-None-Match": again.headers["ETag"]}, timeout=10
+    )
+    assert same.status_code == 304
+    server.put("/Archives/edgar/daily-index/2026/QTR4/master.20261231.idx", b"new day")
+    new_day = requests.get(
+        f"{server.archives_url}/edgar/daily-index/2026/QTR4/master.20261231.idx", headers=UA,
+        timeout=10,
+    )  # fmt: skip
+    assert new_day.status_code == 200 and new_day.content == b"new day"
+    assert [r.status for r in server.requests_for(path)] == [200, 200, 304]
+
+
 def test_rate_limit_mode(mirror):
     with MirrorServer(mirror.root, rate_limit=2) as srv:
         statuses = [
@@ -162,6 +194,7 @@ def test_request_log_and_jsonl(server, tmp_path):
     ]  # fmt: skip
     assert log[0].user_agent == UA["User-Agent"] and log[1].user_agent == "bot"
     assert log[0].client == "127.0.0.1"
+    assert log[0].headers["User-Agent"] == UA["User-Agent"] and "Accept-Encoding" in log[0].headers
     assert log[0].monotonic <= log[1].monotonic and log[0].wall > 1e9
     lines = [json.loads(line) for line in (tmp_path / "requests.jsonl").read_text().splitlines()]
     assert [(d["path"], d["status"]) for d in lines[-2:]] == [
