@@ -241,6 +241,20 @@ def tool_input_schema() -> dict[str, Any]:
     return _inline_refs(analysis_json_schema())
 
 
+def tool_spec(schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The forced tool's ``toolSpec`` as sent (name, description, input schema)."""
+    return {
+        "name": TOOL_NAME,
+        "description": TOOL_DESCRIPTION,
+        "inputSchema": {"json": tool_input_schema() if schema is None else schema},
+    }
+
+
+def first_messages(user_text: str) -> list[dict[str, Any]]:
+    """The opening Converse ``messages`` for one filing: one user turn with the prompt text."""
+    return [{"role": "user", "content": [{"text": user_text}]}]
+
+
 def _validation_reason(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors()[:4]:
@@ -306,15 +320,7 @@ class BedrockAnalyzer:
         }
         if self.cfg.structured_output == "tool":
             req["toolConfig"] = {
-                "tools": [
-                    {
-                        "toolSpec": {
-                            "name": TOOL_NAME,
-                            "description": TOOL_DESCRIPTION,
-                            "inputSchema": {"json": self._schema},
-                        }
-                    }
-                ],
+                "tools": [{"toolSpec": tool_spec(self._schema)}],
                 "toolChoice": {"tool": {"name": TOOL_NAME}},
             }
         else:
@@ -406,7 +412,7 @@ class BedrockAnalyzer:
         """Analyze one filing; every failure comes back as an outcome with ``error``."""
         parts = build_prompt(filing, self.cfg.max_input_tokens)
         tally = _Tally()
-        messages: list[dict[str, Any]] = [{"role": "user", "content": [{"text": parts.user_text}]}]
+        messages = first_messages(parts.user_text)
         est_tokens = parts.est_tokens
         error: str | None = None
         analysis: Analysis | None = None

@@ -4,8 +4,11 @@ Version rules (``PROMPT_VERSION`` is stored with every analysis):
 - Bump it (v1 -> v2) whenever the model would see different input for the same filing: a change
   to the system prompt wording, the header lines, which parts are selected (sections, exhibits,
   MD&A), how tables are trimmed, or the default token budget.
-- Do not bump it for refactors that leave ``build_prompt`` output byte-identical
-  (the tests compare output, so a silent change shows up there).
+- Do not bump it for refactors that leave ``build_prompt`` output byte-identical.
+- ``PROMPT_DIGESTS`` pins each version: the sha256 of what is sent for fixed golden filings
+  (system prompt, messages and the tool schema; see ``prompt_digest``). A test recomputes it,
+  so a change without a new version fails; after a deliberate change bump the version and
+  record the digest ``python -m filings_pipeline.analysis.prompt_digest`` prints.
 - Stored analyses with an older version are candidates for re-analysis, never silently mixed.
 
 Token estimate: ``ceil(chars / 4)``, the usual rule of thumb for English with Claude tokenizers.
@@ -28,6 +31,10 @@ from dataclasses import dataclass
 from filings_pipeline.edgar.models import Exhibit, Filing
 
 PROMPT_VERSION = "v1"
+# sha256 of the rendered prompt + tool schema for the golden filings (prompt_digest.py).
+PROMPT_DIGESTS: dict[str, str] = {
+    "v1": "6cc7332c1203e9243d549d7b4bc2146b0623e22490c4fd06578e5e04e0ca0bd8",
+}
 DEFAULT_MAX_INPUT_TOKENS = 12000
 CHARS_PER_TOKEN = 4
 MAX_TABLE_ROWS = 25

@@ -4,20 +4,75 @@ from __future__ import annotations
 
 import pytest
 
+from filings_pipeline.analysis import bedrock, prompt
 from filings_pipeline.analysis.prompt import (
+    PROMPT_DIGESTS,
     PROMPT_VERSION,
     TRUNCATION_MARK,
     build_prompt,
     estimate_tokens,
     trim_tables,
 )
+from filings_pipeline.analysis.prompt_digest import golden_filings, prompt_digest, rendered_requests
+from filings_pipeline.devtools.converse_server import ConverseServer
 from filings_pipeline.edgar.models import Exhibit
 
-from .conftest import make_filing
+from .conftest import fast_config, make_filing
 
 
-def test_version_is_recorded_constant() -> None:
-    assert PROMPT_VERSION == "v1"
+def test_prompt_and_tool_schema_match_the_digest_recorded_for_this_version() -> None:
+    recorded = PROMPT_DIGESTS.get(PROMPT_VERSION)
+    current = prompt_digest()
+    assert recorded == current, (
+        f"The prompt or the tool schema changed but PROMPT_VERSION is still {PROMPT_VERSION!r} "
+        f"(recorded digest {recorded}, now {current}): bump PROMPT_VERSION and record the new "
+        "digest in PROMPT_DIGESTS (python -m filings_pipeline.analysis.prompt_digest prints it)"
+    )
+
+
+def test_every_recorded_digest_is_unique() -> None:
+    assert len(set(PROMPT_DIGESTS.values())) == len(PROMPT_DIGESTS)
+
+
+def test_digest_covers_what_the_analyzer_sends(server: ConverseServer) -> None:
+    """The golden request is what BedrockAnalyzer really puts on the wire."""
+    analyzer = bedrock.BedrockAnalyzer(fast_config(server.url))
+    analyzer.analyze(golden_filings()[0])
+    sent = server.calls[0].request
+    golden = rendered_requests()[0]
+    assert sent["system"] == [{"text": golden["system"]}]
+    assert sent["messages"] == golden["messages"]
+    assert sent["toolConfig"]["tools"] == [{"toolSpec": golden["tool"]}]
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "old", "new"),
+    [
+        (prompt, "SYSTEM_PROMPT", "short, accurate", "short, precise"),  # one word of the prompt
+        (bedrock, "TOOL_DESCRIPTION", "Record the analysis", "Record an analysis"),
+    ],
+)
+def test_changing_one_word_changes_the_digest(
+    monkeypatch: pytest.MonkeyPatch, module, name: str, old: str, new: str
+) -> None:
+    before = prompt_digest()
+    text = getattr(module, name)
+    assert old in text
+    monkeypatch.setattr(module, name, text.replace(old, new))
+    assert prompt_digest() != before
+
+
+def test_changing_the_schema_changes_the_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = prompt_digest()
+    real = bedrock.tool_input_schema
+
+    def one_more_field() -> dict:
+        schema = real()
+        schema["properties"]["extra"] = {"type": "string"}
+        return schema
+
+    monkeypatch.setattr(bedrock, "tool_input_schema", one_more_field)
+    assert prompt_digest() != before
 
 
 def test_earnings_8k_sends_item_sections_and_ex_99_1_but_not_9_01() -> None:
@@ -110,7 +165,3 @@ def test_hostile_text_stays_literal_and_cannot_close_the_filing_block() -> None:
     assert "{{ 7*7 }}" in p.user_text
     assert p.user_text.count("</filing>") == 1  # only ours, at the end
     assert "</filing_>" in p.user_text
-
-
-def test_prompt_is_deterministic() -> None:
-    assert build_prompt(make_filing(4)) == build_prompt(make_filing(4))
