@@ -207,15 +207,6 @@ class RunBudget:
             self._reserved = max(0.0, self._reserved - estimate_usd)
             self._spent += actual_usd
 
-    def summary(self) -> dict[str, Any]:
-        """For asset metadata."""
-        with self._lock:
-            return {
-                "budget_usd": self.limit_usd,
-                "spent_usd": round(self._spent, 6),
-                "calls_refused": self._refused,
-            }
-
 
 def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
     """The schema with every local ``$ref`` replaced by its definition (no ``$defs`` left)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from filings_pipeline.cli.backfill import backfill_command
+from filings_pipeline.cli.edgar_commands import index_command, inspect_command
 from filings_pipeline.cli.run import run_command
 from filings_pipeline.cli.status import status_command
 
@@ -54,11 +55,5 @@ def sample_command(start, end, per_day) -> None:
 main.add_command(run_command)
 main.add_command(backfill_command)
 main.add_command(status_command)
-
-try:  # EDGAR operator commands
-    from filings_pipeline.cli.edgar_commands import index_command, inspect_command
-
-    main.add_command(index_command)
-    main.add_command(inspect_command)
-except ImportError:  # pragma: no cover - only while the module is being written
-    pass
+main.add_command(index_command)
+main.add_command(inspect_command)

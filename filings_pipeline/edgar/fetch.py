@@ -149,7 +149,6 @@ class Fetcher:
         self._sleep = sleep
         self._session = requests.Session()
         self._session.headers.update({"User-Agent": identity, "Accept-Encoding": "gzip, deflate"})
-        self.requests_sent = 0
 
     # -- cache -----------------------------------------------------------------------------
     def _cache_paths(self, url: str, kind: str) -> tuple[Path, Path] | None:
@@ -219,7 +218,6 @@ class Fetcher:
                 self.limiter.acquire()
             except RateLimitWait as exc:
                 raise Paused(f"{url}: {exc}", url) from exc
-            self.requests_sent += 1
             try:
                 resp = self._session.get(url, headers=headers, timeout=self.timeout)
                 status, body = resp.status_code, resp.content

@@ -196,11 +196,6 @@ class ContentStore:
                 for r in conn.execute(q)
             ]
 
-    def ingested_days(self) -> set[date]:
-        """Days that have at least one filing row."""
-        with self.engine.connect() as conn:
-            return {r[0] for r in conn.execute(sa.select(t.filings.c.day).distinct())}
-
     # ---- analyses ------------------------------------------------------------------------
     def analyses_for(
         self, accessions: Iterable[str], prompt_version: str, model: str

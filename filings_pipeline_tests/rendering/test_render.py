@@ -9,10 +9,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from filings_pipeline.analysis.schema import Figure
+from filings_pipeline.rendering.environment import excerpt
 from filings_pipeline.rendering.item_names import item_title
 from filings_pipeline.rendering.labels import OFFLINE_NOTE
 from filings_pipeline.rendering.models import ArticleInput, RenderedArticle, SiteConfig
-from filings_pipeline.rendering.preview import text_preview
 from filings_pipeline.rendering.render import render_article
 from filings_pipeline.rendering.safety import unsafe_markup
 from filings_pipeline.rendering.slugs import article_slug, company_path, slugify
@@ -209,12 +209,13 @@ def test_item_titles() -> None:
     assert item_title("7.77") == "Item 7.77"
 
 
-def test_text_preview_is_short_plain_text() -> None:
+def test_excerpt_is_short_plain_text_cut_at_a_word() -> None:
     r = render_article(make_input(), SITE)
-    p = text_preview(r, n=80)
+    text = f"{r.headline} \u2014 {r.summary}"
+    p = excerpt(text, 80)
     assert p.startswith("Acme Widgets posts 12% revenue growth")
     assert len(p) <= 81 and p.endswith("…") and "\n" not in p
-    assert text_preview(r, n=5000).endswith("third straight quarter.")
+    assert excerpt(text, 5000).endswith("third straight quarter.")
 
 
 def test_filing_without_acceptance_time_shows_its_filing_date() -> None:
