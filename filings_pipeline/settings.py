@@ -1,62 +1,121 @@
-"""Every environment variable the project reads, in one place, with its default. No dagster here."""
+"""Every environment variable the project reads, in one place, with its default. No dagster here.
+
+One precedence rule for every setting: explicit configuration (a resource field, a keyword
+argument) first, then the environment (read here, when `settings()` is called), then the
+default written below. Each variable has its row in the README's "Configuration" table.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 DEFAULT_FORMS = ("8-K", "8-K/A", "10-Q", "10-K")
+DEFAULT_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
+
+T = TypeVar("T")
 
 
-def _env(name: str, default: str) -> str:
+def _env(name: str, default: str = "") -> str:
     value = os.environ.get(name, "").strip()
     return value or default
 
 
 def _list(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-    raw = os.environ.get(name, "").strip()
+    raw = _env(name)
     if not raw:
         return default
     return tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
+def _number(name: str, conv: Callable[[str], T], default: T, what: str = "") -> T:
+    """A number from the environment, or `default` when unset; a clear error when malformed."""
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return conv(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r} is not a valid {what or conv.__name__}") from exc
+
+
+def _price(name: str) -> float | None:
+    value = _number(name, float, None, "number (USD per 1M tokens)")
+    if value is not None and value < 0:
+        raise ValueError(f"{name}={value!r} must not be negative")
+    return value
+
+
+def _f(read: Callable[[], T]) -> T:
+    """A dataclass field whose default is read from the environment when Settings is built."""
+    return field(default_factory=read)
 
 
 @dataclass(frozen=True)
 class Settings:
     """Configuration read from the environment (see README, "Configuration")."""
 
-    data_dir: Path = field(default_factory=lambda: Path(_env("FILINGS_DATA_DIR", ".filings")))
-    db_url: str = ""
-    site_dir: Path = field(default_factory=lambda: Path(_env("FILINGS_SITE_DIR", "site")))
-    site_base_url: str = field(default_factory=lambda: _env("FILINGS_SITE_BASE_URL", ""))
-    site_s3_bucket: str = field(default_factory=lambda: _env("FILINGS_SITE_S3_BUCKET", ""))
-    site_s3_prefix: str = field(default_factory=lambda: _env("FILINGS_SITE_S3_PREFIX", ""))
-    s3_endpoint_url: str = field(default_factory=lambda: _env("S3_ENDPOINT_URL", ""))
-    source: str = field(default_factory=lambda: _env("FILINGS_SOURCE", "sample"))
-    sample_dir: Path | None = None
-    edgar_identity: str = field(default_factory=lambda: _env("EDGAR_IDENTITY", ""))
-    edgar_archives_url: str = field(
-        default_factory=lambda: _env("EDGAR_ARCHIVES_URL", "https://www.sec.gov/Archives")
+    # where things are
+    data_dir: Path = _f(lambda: Path(_env("FILINGS_DATA_DIR", ".filings")))
+    db_url: str = ""  # empty: FILINGS_DB_URL, else SQLite under data_dir
+    site_dir: Path = _f(lambda: Path(_env("FILINGS_SITE_DIR", "site")))
+    site_base_url: str = _f(lambda: _env("FILINGS_SITE_BASE_URL"))
+    site_s3_bucket: str = _f(lambda: _env("FILINGS_SITE_S3_BUCKET"))
+    site_s3_prefix: str = _f(lambda: _env("FILINGS_SITE_S3_PREFIX"))
+    s3_endpoint_url: str = _f(lambda: _env("S3_ENDPOINT_URL"))
+    dagster_home: Path | None = None  # None: DAGSTER_HOME, else data_dir/dagster_home
+    dagster_url: str = _f(lambda: _env("FILINGS_DAGSTER_URL", DEFAULT_DAGSTER_URL))
+    # the source
+    source: str = _f(lambda: _env("FILINGS_SOURCE", "sample"))
+    sample_dir: Path | None = None  # None: FILINGS_SAMPLE_DIR, else data_dir/sample-edgar
+    start_date: str = _f(lambda: _env("FILINGS_START_DATE", "2026-11-02"))
+    edgar_identity: str = _f(lambda: _env("EDGAR_IDENTITY"))
+    edgar_archives_url: str = _f(lambda: _env("EDGAR_ARCHIVES_URL", "https://www.sec.gov/Archives"))
+    edgar_data_url: str = _f(lambda: _env("EDGAR_DATA_URL", "https://data.sec.gov"))
+    edgar_rate_limit: float = _f(lambda: _number("EDGAR_RATE_LIMIT", float, 8.0))
+    forms: tuple[str, ...] = _f(lambda: _list("EDGAR_FORMS", DEFAULT_FORMS))
+    watchlist: tuple[str, ...] = _f(lambda: _list("EDGAR_WATCHLIST"))
+    # the analyzer
+    analyzer: str = _f(lambda: _env("FILINGS_ANALYZER", "offline"))
+    analyzer_workers: int = _f(lambda: _number("FILINGS_ANALYZER_WORKERS", int, 5))
+    max_calls_in_flight: int = _f(lambda: _number("FILINGS_MAX_CALLS_IN_FLIGHT", int, 5))
+    bedrock_model_id: str = _f(lambda: _env("BEDROCK_MODEL_ID", DEFAULT_MODEL_ID))
+    aws_region: str = _f(lambda: _env("AWS_REGION") or _env("AWS_DEFAULT_REGION"))
+    aws_profile: str = _f(lambda: _env("AWS_PROFILE"))
+    bedrock_endpoint_url: str = _f(lambda: _env("BEDROCK_ENDPOINT_URL"))
+    bedrock_max_tokens: int | None = _f(lambda: _number("BEDROCK_MAX_TOKENS", int, None))
+    bedrock_temperature: float | None = _f(lambda: _number("BEDROCK_TEMPERATURE", float, None))
+    bedrock_structured_output: str = _f(lambda: _env("BEDROCK_STRUCTURED_OUTPUT"))
+    bedrock_run_budget_usd: float | None = _f(
+        lambda: _number("BEDROCK_RUN_BUDGET_USD", float, None)
     )
-    edgar_data_url: str = field(
-        default_factory=lambda: _env("EDGAR_DATA_URL", "https://data.sec.gov")
-    )
-    edgar_rate_limit: float = field(default_factory=lambda: float(_env("EDGAR_RATE_LIMIT", "8")))
-    forms: tuple[str, ...] = field(default_factory=lambda: _list("EDGAR_FORMS", DEFAULT_FORMS))
-    watchlist: tuple[str, ...] = field(default_factory=lambda: _list("EDGAR_WATCHLIST"))
-    analyzer: str = field(default_factory=lambda: _env("FILINGS_ANALYZER", "offline"))
-    start_date: str = field(default_factory=lambda: _env("FILINGS_START_DATE", "2026-11-02"))
+    price_input_per_mtok: float | None = _f(lambda: _price("BEDROCK_PRICE_INPUT_PER_MTOK"))
+    price_output_per_mtok: float | None = _f(lambda: _price("BEDROCK_PRICE_OUTPUT_PER_MTOK"))
+    # automation and sensors
+    automation_lookback_days: int = _f(lambda: _number("FILINGS_AUTOMATION_LOOKBACK_DAYS", int, 7))
+    sensor_lookback_days: int = _f(lambda: _number("FILINGS_SENSOR_LOOKBACK_DAYS", int, 10))
+    sensor_interval_seconds: int = _f(lambda: _number("FILINGS_SENSOR_INTERVAL_SECONDS", int, 60))
+    new_filings_sensor: str = _f(lambda: _env("FILINGS_NEW_FILINGS_SENSOR", "running").lower())
 
     def __post_init__(self) -> None:
         if not self.db_url:
-            url = os.environ.get("FILINGS_DB_URL", "").strip() or (
-                f"sqlite:///{(self.data_dir / 'content.db').absolute()}"
-            )
+            url = _env("FILINGS_DB_URL") or f"sqlite:///{(self.data_dir / 'content.db').absolute()}"
             object.__setattr__(self, "db_url", url)
         if self.sample_dir is None:
-            sample = os.environ.get("FILINGS_SAMPLE_DIR", "").strip()
+            sample = _env("FILINGS_SAMPLE_DIR")
             object.__setattr__(
                 self, "sample_dir", Path(sample) if sample else self.data_dir / "sample-edgar"
+            )
+        if self.dagster_home is None:
+            home = _env("DAGSTER_HOME")
+            object.__setattr__(
+                self,
+                "dagster_home",
+                Path(home).absolute() if home else (self.data_dir / "dagster_home").absolute(),
             )
 
     @property

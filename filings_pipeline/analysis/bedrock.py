@@ -38,10 +38,10 @@ from filings_pipeline.analysis.prompt import (
 )
 from filings_pipeline.analysis.schema import Analysis, AnalysisOutcome, analysis_json_schema
 from filings_pipeline.edgar.models import Filing
+from filings_pipeline.settings import DEFAULT_MODEL_ID, settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 TOOL_NAME = "record_filing_analysis"
 TOOL_DESCRIPTION = "Record the analysis of one SEC filing. Quote every figure exactly as written."
 # Bedrock adds a tool-use system prompt that counts as input; a generous allowance.
@@ -95,31 +95,22 @@ class BedrockConfig:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> BedrockConfig:
-        """Config from BEDROCK_MODEL_ID, AWS_REGION (or AWS_DEFAULT_REGION), AWS_PROFILE,
-        BEDROCK_ENDPOINT_URL, BEDROCK_MAX_TOKENS, BEDROCK_TEMPERATURE, BEDROCK_STRUCTURED_OUTPUT,
-        BEDROCK_RUN_BUDGET_USD; keyword overrides win."""
-
-        def env(name: str) -> str | None:
-            return os.environ.get(name, "").strip() or None
-
+        """Config from the environment as `Settings` reads it (BEDROCK_MODEL_ID, AWS_REGION or
+        AWS_DEFAULT_REGION, AWS_PROFILE, BEDROCK_ENDPOINT_URL, BEDROCK_MAX_TOKENS,
+        BEDROCK_TEMPERATURE, BEDROCK_STRUCTURED_OUTPUT, BEDROCK_RUN_BUDGET_USD); unset variables
+        keep the defaults above, and keyword overrides win."""
+        env = settings()
         values: dict[str, Any] = {
-            "model_id": env("BEDROCK_MODEL_ID") or DEFAULT_MODEL_ID,
-            "region": env("AWS_REGION") or env("AWS_DEFAULT_REGION"),
-            "profile": env("AWS_PROFILE"),
-            "endpoint_url": env("BEDROCK_ENDPOINT_URL"),
+            "model_id": env.bedrock_model_id,
+            "region": env.aws_region or None,
+            "profile": env.aws_profile or None,
+            "endpoint_url": env.bedrock_endpoint_url or None,
+            "max_tokens": env.bedrock_max_tokens,
+            "temperature": env.bedrock_temperature,
+            "structured_output": env.bedrock_structured_output or None,
+            "budget_usd": env.bedrock_run_budget_usd,
         }
-        for key, name, conv in (
-            ("max_tokens", "BEDROCK_MAX_TOKENS", int),
-            ("temperature", "BEDROCK_TEMPERATURE", float),
-            ("structured_output", "BEDROCK_STRUCTURED_OUTPUT", str),
-            ("budget_usd", "BEDROCK_RUN_BUDGET_USD", float),
-        ):
-            raw = env(name)
-            if raw is not None:
-                try:
-                    values[key] = conv(raw)
-                except ValueError as exc:
-                    raise ValueError(f"{name}={raw!r} is not a valid {conv.__name__}") from exc
+        values = {k: v for k, v in values.items() if v is not None}
         values.update(overrides)
         return cls(**values)
 

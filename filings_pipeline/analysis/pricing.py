@@ -14,10 +14,11 @@ and ``BEDROCK_PRICE_OUTPUT_PER_MTOK`` (they override the table for every model).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from filings_pipeline.settings import settings
 
 ENV_INPUT = "BEDROCK_PRICE_INPUT_PER_MTOK"
 ENV_OUTPUT = "BEDROCK_PRICE_OUTPUT_PER_MTOK"
@@ -69,22 +70,10 @@ def base_model_id(model_id: str) -> str:
     return mid
 
 
-def _env_float(name: str) -> float | None:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name}={raw!r} is not a number (USD per 1M tokens)") from exc
-    if value < 0:
-        raise ValueError(f"{name}={raw!r} must not be negative")
-    return value
-
-
 def price_for(model_id: str) -> Price:
     """The price of a model: env overrides first, then the table. Raises UnknownModelPrice."""
-    env_in, env_out = _env_float(ENV_INPUT), _env_float(ENV_OUTPUT)
+    env = settings()
+    env_in, env_out = env.price_input_per_mtok, env.price_output_per_mtok
     if env_in is not None and env_out is not None:
         return Price(env_in, env_out, source="env")
     base = base_model_id(model_id)

@@ -7,7 +7,6 @@ It calls the webserver's GraphQL `launchPartitionBackfill`, the mutation behind 
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, timedelta
 
 import click
@@ -15,8 +14,9 @@ import requests
 
 from filings_pipeline.cli.graphql import GraphQLError, launch_backfill
 from filings_pipeline.defs.tags import ANALYZE_TAGS, PIPELINE_TAGS
+from filings_pipeline.settings import DEFAULT_DAGSTER_URL as DEFAULT_URL
+from filings_pipeline.settings import settings
 
-DEFAULT_URL = "http://127.0.0.1:3000"
 ANALYZE_ASSETS = ["filings", "analyses"]
 RENDER_ASSETS = [*ANALYZE_ASSETS, "rendered_articles"]
 PUBLISH_ASSETS = [*RENDER_ASSETS, "published_articles"]
@@ -51,7 +51,7 @@ def partition_keys(start: date, end: date) -> list[str]:
 @click.option("--publish", is_flag=True, help="Also publish the rendered articles to the site.")
 @click.option(
     "--url",
-    default=lambda: os.environ.get("FILINGS_DAGSTER_URL", "").strip() or DEFAULT_URL,
+    default=lambda: settings().dagster_url,
     show_default="$FILINGS_DAGSTER_URL or " + DEFAULT_URL,
     help="The Dagster webserver (`make dev` starts one).",
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -13,8 +12,7 @@ from filings_pipeline.settings import settings
 
 def dagster_home() -> Path:
     """$DAGSTER_HOME, or a project-local folder under FILINGS_DATA_DIR."""
-    home = os.environ.get("DAGSTER_HOME", "").strip()
-    return Path(home).absolute() if home else (settings().data_dir / "dagster_home").absolute()
+    return settings().dagster_home
 
 
 def prepare_dagster_home(home: Path) -> Path:
@@ -33,17 +31,7 @@ def set_pool_limits(home: Path, limits: dict[str, int] | None = None) -> dict[st
     from dagster import DagsterInstance
 
     limits = dict(POOL_LIMITS if limits is None else limits)
-    previous = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(home)
-    try:
-        with DagsterInstance.get() as instance:
-            for pool, limit in limits.items():
-                instance.event_log_storage.set_concurrency_slots(pool, limit)
-            return {
-                p: instance.event_log_storage.get_concurrency_info(p).slot_count for p in limits
-            }
-    finally:
-        if previous is None:
-            os.environ.pop("DAGSTER_HOME", None)
-        else:
-            os.environ["DAGSTER_HOME"] = previous
+    with DagsterInstance.from_config(str(home)) as instance:
+        for pool, limit in limits.items():
+            instance.event_log_storage.set_concurrency_slots(pool, limit)
+        return {p: instance.event_log_storage.get_concurrency_info(p).slot_count for p in limits}

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import dagster as dg
 
 from filings_pipeline.defs import tags
+from filings_pipeline.settings import settings
 
 
 def lookback_days() -> int:
     """How many recent days automation may act on (FILINGS_AUTOMATION_LOOKBACK_DAYS, default 7)."""
-    return int(os.environ.get("FILINGS_AUTOMATION_LOOKBACK_DAYS", "7"))
+    return settings().automation_lookback_days
 
 
 def bounded_eager(days: int | None = None) -> dg.AutomationCondition:

@@ -1,12 +1,12 @@
 """Resources: thin, configurable wrappers that build the domain objects once per process.
 
-An empty field means "take it from the environment when the run starts" (see
-`filings_pipeline.settings`), so one set of definitions serves the embedded defaults and
-production alike; `env_or()` puts a visible `EnvVar` in the UI where a variable is set.
+One precedence rule for every field: explicit resource config, then the environment (read
+by `filings_pipeline.settings` when the run starts), then the default. An empty field (`""` or
+`None`) means "not set here", so one set of definitions serves the embedded defaults and
+production alike.
 """
 
 import dataclasses
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
+from filings_pipeline.analysis.bedrock import BedrockConfig
 from filings_pipeline.analysis.schema import Analyzer
 from filings_pipeline.edgar.source import FilingSource
 from filings_pipeline.publishing.models import SitePublisher
@@ -22,9 +23,9 @@ from filings_pipeline.settings import Settings, settings
 from filings_pipeline.store import ContentStore
 
 
-def env_or(name: str, default: Any = "") -> Any:
-    """`EnvVar(name)` when the variable is set (resolved at run time), else the default."""
-    return dg.EnvVar(name) if os.environ.get(name, "").strip() else default
+def _set(**fields: Any) -> dict[str, Any]:
+    """The fields given explicitly (not empty, not None)."""
+    return {k: v for k, v in fields.items() if v not in ("", None)}
 
 
 class ContentStoreResource(dg.ConfigurableResource):
@@ -48,17 +49,19 @@ class FilingSourceResource(dg.ConfigurableResource):
     _source: Any = PrivateAttr(default=None)
 
     def settings(self) -> Settings:
-        base = settings()
-        changes: dict[str, Any] = {}
-        for name in ("source", "edgar_identity", "edgar_archives_url", "edgar_data_url"):
-            if getattr(self, name):
-                changes[name] = getattr(self, name)
+        """The environment's settings with this resource's fields, where set, in their place."""
+        changes = _set(
+            source=self.source,
+            edgar_identity=self.edgar_identity,
+            edgar_archives_url=self.edgar_archives_url,
+            edgar_data_url=self.edgar_data_url,
+        )
         for name in ("forms", "watchlist"):
             if getattr(self, name):
                 changes[name] = tuple(
                     p.strip() for p in getattr(self, name).split(",") if p.strip()
                 )
-        return dataclasses.replace(base, **changes) if changes else base
+        return dataclasses.replace(settings(), **changes)
 
     def get(self) -> FilingSource:
         if self._source is None:
@@ -83,9 +86,9 @@ class AnalyzerResource(dg.ConfigurableResource):
     region_name: str = ""  # empty: AWS_REGION
     profile_name: str = ""  # empty: AWS_PROFILE / default chain
     endpoint_url: str = ""  # empty: BEDROCK_ENDPOINT_URL or AWS's endpoint
-    budget_usd: float = 0.0  # per run; 0: BEDROCK_RUN_BUDGET_USD, else no budget
-    workers: int = 5  # threads per step; the deployment-wide call slots cap calls in flight
-    max_calls_in_flight: int = 5
+    budget_usd: float | None = None  # per run; None: BEDROCK_RUN_BUDGET_USD, else no budget
+    workers: int | None = None  # threads per step; None: FILINGS_ANALYZER_WORKERS, else 5
+    max_calls_in_flight: int | None = None  # None: FILINGS_MAX_CALLS_IN_FLIGHT, else 5
     _analyzer: Any = PrivateAttr(default=None)
 
     def resolved_kind(self) -> str:
@@ -105,17 +108,12 @@ class AnalyzerResource(dg.ConfigurableResource):
         if kind == "bedrock":
             from filings_pipeline.analysis.bedrock_factory import make_bedrock_analyzer
 
+            env = settings()
             return make_bedrock_analyzer(
-                model_id=self.model_id,
-                region_name=self.region_name,
-                profile_name=self.profile_name,
-                endpoint_url=self.endpoint_url,
-                budget_usd=self.budget_usd,
-                max_calls_in_flight=int(
-                    os.environ.get("FILINGS_MAX_CALLS_IN_FLIGHT") or self.max_calls_in_flight
-                ),
-                db_url=settings().db_url,
-                lock_dir=settings().data_dir / "call-slots",
+                self.bedrock_config(),
+                max_calls_in_flight=self.max_calls_in_flight or env.max_calls_in_flight,
+                db_url=env.db_url,
+                lock_dir=env.data_dir / "call-slots",
             )
         raise ValueError(f"FILINGS_ANALYZER must be 'offline' or 'bedrock', not {kind!r}")
 
@@ -130,14 +128,25 @@ class AnalyzerResource(dg.ConfigurableResource):
 
             return OfflineAnalyzer.prompt_version, OfflineAnalyzer.model
         if kind == "bedrock":
-            from filings_pipeline.analysis.bedrock_factory import bedrock_config
             from filings_pipeline.analysis.prompt import PROMPT_VERSION
 
-            return PROMPT_VERSION, bedrock_config(model_id=self.model_id).model_id
+            return PROMPT_VERSION, self.bedrock_config().model_id
         raise ValueError(f"FILINGS_ANALYZER must be 'offline' or 'bedrock', not {kind!r}")
 
+    def bedrock_config(self) -> BedrockConfig:
+        """The Bedrock configuration: these fields where set, else the environment's."""
+        return BedrockConfig.from_env(
+            **_set(
+                model_id=self.model_id,
+                region=self.region_name,
+                profile=self.profile_name,
+                endpoint_url=self.endpoint_url,
+                budget_usd=self.budget_usd,
+            )
+        )
+
     def step_workers(self) -> int:
-        workers = int(os.environ.get("FILINGS_ANALYZER_WORKERS") or self.workers)
+        workers = self.workers or settings().analyzer_workers
         return 1 if self.resolved_kind() == "offline" else max(1, workers)
 
 
@@ -163,27 +172,30 @@ class SiteResource(dg.ConfigurableResource):
     def _build_publisher(self) -> SitePublisher:
         from filings_pipeline.publishing.factory import make_publisher
 
-        changes = {
-            "site_dir": Path(self.site_dir) if self.site_dir else None,
-            "site_base_url": self.base_url,
-            "site_s3_bucket": self.s3_bucket,
-            "site_s3_prefix": self.s3_prefix,
-        }
-        config = dataclasses.replace(settings(), **{k: v for k, v in changes.items() if v})
-        return make_publisher(config, s3_client_factory=self.s3.get_client)
+        changes = _set(
+            site_dir=Path(self.site_dir) if self.site_dir else None,
+            site_base_url=self.base_url,
+            site_s3_bucket=self.s3_bucket,
+            site_s3_prefix=self.s3_prefix,
+        )
+        config = dataclasses.replace(settings(), **changes)
+        return make_publisher(config, s3_client_factory=self.s3_client)
+
+    def s3_client(self) -> Any:
+        """The S3 client of the `s3` resource; its endpoint and region, where not set on it,
+        from S3_ENDPOINT_URL and AWS_REGION."""
+        env = settings()
+        unset = _set(endpoint_url=env.s3_endpoint_url, region_name=env.aws_region)
+        fill = {k: v for k, v in unset.items() if getattr(self.s3, k) is None}
+        return (self.s3.model_copy(update=fill) if fill else self.s3).get_client()
 
 
 def default_resources() -> dict[str, Any]:
-    """The resource set the definitions use."""
+    """The resource set the definitions use: nothing set here, so each run takes its
+    configuration from the environment it starts in."""
     return {
-        "store": ContentStoreResource(db_url=env_or("FILINGS_DB_URL")),
-        "source": FilingSourceResource(source=env_or("FILINGS_SOURCE")),
-        "analyzer": AnalyzerResource(kind=env_or("FILINGS_ANALYZER")),
-        "site": SiteResource(
-            site_dir=env_or("FILINGS_SITE_DIR"),
-            s3=S3Resource(
-                endpoint_url=env_or("S3_ENDPOINT_URL", None),
-                region_name=env_or("AWS_REGION", None),
-            ),
-        ),
+        "store": ContentStoreResource(),
+        "source": FilingSourceResource(),
+        "analyzer": AnalyzerResource(),
+        "site": SiteResource(s3=S3Resource()),
     }

@@ -1,7 +1,6 @@
 """The sensor that notices new or changed filing days in the source and requests ingest runs."""
 
 import json
-import os
 from datetime import date, timedelta
 
 import dagster as dg
@@ -11,13 +10,14 @@ from filings_pipeline.defs.jobs import ingest_job
 from filings_pipeline.defs.partitions import daily_partitions
 from filings_pipeline.defs.resources import FilingSourceResource
 from filings_pipeline.edgar.fetch import FetchError
+from filings_pipeline.settings import settings
 
 FILINGS_KEY = dg.AssetKey("filings")
 
 
 def sensor_default_status() -> dg.DefaultSensorStatus:
     """FILINGS_NEW_FILINGS_SENSOR=stopped turns it off by default (the one-shot `run` does)."""
-    stopped = os.environ.get("FILINGS_NEW_FILINGS_SENSOR", "").lower() == "stopped"
+    stopped = settings().new_filings_sensor == "stopped"
     return dg.DefaultSensorStatus.STOPPED if stopped else dg.DefaultSensorStatus.RUNNING
 
 
@@ -45,7 +45,7 @@ def materialized_version(instance: dg.DagsterInstance, day: date) -> str | None:
 
 @dg.sensor(
     target=ingest_job,
-    minimum_interval_seconds=int(os.environ.get("FILINGS_SENSOR_INTERVAL_SECONDS", "60")),
+    minimum_interval_seconds=settings().sensor_interval_seconds,
     default_status=sensor_default_status(),
     description="Checks the recent days' indexes in the source (cheap: one conditional request "
     "or file stat per day) and requests an ingest run for each day that is new or changed "
@@ -54,7 +54,7 @@ def materialized_version(instance: dg.DagsterInstance, day: date) -> str | None:
 def new_filings_sensor(
     context: dg.SensorEvaluationContext, source: FilingSourceResource
 ) -> dg.SensorResult | dg.SkipReason:
-    lookback = int(os.environ.get("FILINGS_SENSOR_LOOKBACK_DAYS", "10"))
+    lookback = settings().sensor_lookback_days
     days = candidate_days(daily_partitions.get_last_partition_key(), lookback)
     requested: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     src = source.for_sensor()
