@@ -94,6 +94,8 @@ def replay_build(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def image_root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    if shutil.which("uv") is None:
+        pytest.skip("uv is not installed; deploy/ecs/install.sh uses it (pip install uv)")
     root = tmp_path_factory.mktemp("image-root")
     return root, replay_build(root)
 
