@@ -7,11 +7,13 @@ inscriptis lays out the rest of the blocks as text.
 
 from __future__ import annotations
 
+import copy
 import re
 
 import lxml.html
 from inscriptis import Inscriptis
-from inscriptis.model.config import ParserConfig
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import DEFAULT_CSS_PROFILE_NAME, ParserConfig
 from lxml import etree
 
 _DROP_TAGS = {"script", "style", "head", "title", "noscript", "template", "ix:header"}
@@ -125,6 +127,19 @@ def normalize_text(text: str) -> str:
     return "\n".join(out).strip()
 
 
+def _parser_config() -> ParserConfig:
+    """A ParserConfig that shares nothing mutable with other conversions.
+
+    inscriptis 2.x (read in 2.7.6) keeps its CSS profiles as module-global dicts of HtmlElement
+    objects, and ParserConfig() uses that dict as is. Each conversion then calls
+    `css["body"].set_canvas(its canvas)` on the shared element, and every child element takes its
+    canvas from it, so concurrent conversions wrote into each other's canvas. Every other element
+    is copied per tag (`__copy__`) and the attribute map is only read, so a per-call deep copy
+    of the profile leaves no shared mutable state.
+    """
+    return ParserConfig(css=copy.deepcopy(CSS_PROFILES[DEFAULT_CSS_PROFILE_NAME]))
+
+
 def html_to_text(html: str) -> str:
     """Clean readable text of an HTML / inline-XBRL document (tables as `a | b | c` rows)."""
     html = _WRAPPERS.sub("", _XML_DECL.sub("", html))
@@ -135,7 +150,7 @@ def html_to_text(html: str) -> str:
     except (etree.ParserError, ValueError):
         return ""
     _clean_tree(root)
-    text = Inscriptis(root, ParserConfig()).get_text()
+    text = Inscriptis(root, _parser_config()).get_text()
     return normalize_text(text)
 
 
