@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -67,6 +68,8 @@ class EdgarSource:
         self.watchlist = tuple(w for w in watchlist if w.strip())
         self._tickers: dict[int, list[str]] | None = None
         self._watch_ciks: set[int] | None = None
+        # The ingest threads share one source: the lazy loads happen once, under this lock.
+        self._lazy_lock = threading.Lock()
 
     # -- day listing -------------------------------------------------------------------------
     def _index(self, day: date):
@@ -105,20 +108,27 @@ class EdgarSource:
 
     # -- tickers / watchlist -------------------------------------------------------------------
     def tickers(self) -> dict[int, list[str]]:
-        """CIK -> tickers from company_tickers.json, fetched once per source ({} if missing)."""
-        if self._tickers is None:
-            try:
-                url = urls.tickers_url(self.archives_url)
-                data = self.fetcher.get(url, cache=False, conditional=True).content
-                self._tickers = parse_company_tickers(data)
-            except (NotPublished, ValueError):
-                self._tickers = {}
-        return self._tickers
+        """CIK -> tickers from company_tickers.json, fetched once per source ({} if missing).
+
+        Thread-safe: concurrent first calls wait for one fetch and all get its result; a
+        transient failure leaves it unloaded, so a later call tries again."""
+        with self._lazy_lock:
+            if self._tickers is None:
+                try:
+                    url = urls.tickers_url(self.archives_url)
+                    data = self.fetcher.get(url, cache=False, conditional=True).content
+                    self._tickers = parse_company_tickers(data)
+                except (NotPublished, ValueError):
+                    self._tickers = {}
+            return self._tickers
 
     def watch_ciks(self) -> set[int]:
-        if self._watch_ciks is None:
-            self._watch_ciks = resolve_watchlist(self.watchlist, self.tickers())
-        return self._watch_ciks
+        """CIKs of the watchlist (resolved once, thread-safe)."""
+        tickers = self.tickers()
+        with self._lazy_lock:
+            if self._watch_ciks is None:
+                self._watch_ciks = resolve_watchlist(self.watchlist, tickers)
+            return self._watch_ciks
 
     # -- one filing ----------------------------------------------------------------------------
     def _get_text(self, url: str) -> str | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import time
 import urllib.parse
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import requests
 
+from filings_pipeline.atomic_write import write_atomic
 from filings_pipeline.edgar.ratelimit import RateLimitWait, SharedRateLimiter
 
 log = logging.getLogger(__name__)
@@ -158,13 +158,6 @@ class Fetcher:
         folder = self.cache_dir / kind / key[:2]
         return folder / key, folder / f"{key}.json"
 
-    @staticmethod
-    def _write_atomic(path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-
     # -- public ----------------------------------------------------------------------------
     def get(self, url: str, *, cache: bool | None = None, conditional: bool = False) -> FetchResult:
         """Fetch `url`. `cache` defaults to True for Archives filing documents; `conditional`
@@ -194,12 +187,12 @@ class Fetcher:
         if status == 304 and paths and paths[0].exists():
             return FetchResult(url, paths[0].read_bytes(), 304, True, resp_headers)
         if paths and (cacheable or conditional):
-            self._write_atomic(paths[0], body)
+            write_atomic(paths[0], body)
             meta = {
                 "etag": resp_headers.get("ETag"),
                 "last_modified": resp_headers.get("Last-Modified"),
             }
-            self._write_atomic(paths[1], json.dumps(meta).encode())
+            write_atomic(paths[1], json.dumps(meta).encode())
         return FetchResult(url, body, status, False, resp_headers)
 
     def _get_file(self, url: str) -> FetchResult:

@@ -28,6 +28,8 @@ from typing import Protocol, TypeVar
 import sqlalchemy as sa
 from filelock import FileLock
 
+from filings_pipeline.atomic_write import write_atomic
+
 T = TypeVar("T")
 FIELDS = ("next_slot", "pause_until", "slow_until")
 TABLE = "edgar_rate_state"
@@ -72,9 +74,7 @@ class FileRateState:
             return {}
 
     def _write(self, state: dict[str, float]) -> None:
-        tmp = self._path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(state))
-        os.replace(tmp, self._path)
+        write_atomic(self._path, json.dumps(state).encode())
 
     def transact(self, fn: Callable[[dict[str, float], float], T]) -> T:
         with self._lock:

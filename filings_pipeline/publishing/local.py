@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from filelock import FileLock
 
+from filings_pipeline.atomic_write import write_atomic
 from filings_pipeline.publishing.models import SiteFile, SyncReport
 
 MANIFEST_NAME = ".publish-manifest.json"
@@ -87,19 +86,8 @@ def dump_manifest(files: dict[str, dict]) -> bytes:
 
 
 def _write_atomic(target: Path, body: bytes) -> None:
-    """Write `body` to `target` through a temp file in the same folder and os.replace."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Site files and the manifest survive a crash: fsynced before the swap."""
+    write_atomic(target, body, durable=True)
 
 
 class LocalFolderPublisher:

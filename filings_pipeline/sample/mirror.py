@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from filings_pipeline.atomic_write import write_atomic
 from filings_pipeline.sample.business_calendar import is_business_day
 from filings_pipeline.sample.companies import Company, roster
 from filings_pipeline.sample.content import FilingSpec, plan_day
@@ -87,10 +88,7 @@ def write_if_changed(path: Path, content: bytes) -> bool:
     """Write ``content`` unless the file already holds exactly it (keeps mtimes stable)."""
     if path.exists() and path.read_bytes() == content:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(content)
-    tmp.replace(path)
+    write_atomic(path, content)
     return True
 
 
