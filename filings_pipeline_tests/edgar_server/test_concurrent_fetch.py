@@ -19,7 +19,7 @@ import pytest
 
 from filings_pipeline.edgar.edgar_source import EdgarSource
 from filings_pipeline.edgar.fetch import Fetcher
-from filings_pipeline.edgar.mirror_server import MirrorServer
+from filings_pipeline.devtools.mirror_server import MirrorServer
 from filings_pipeline.edgar.ratelimit import SharedRateLimiter
 from filings_pipeline.sample import generate_mirror
 

@@ -57,7 +57,7 @@ def test_writes_in_the_given_order(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         replaced.append(Path(dst).relative_to(tmp_path).as_posix())
         real_replace(src, dst)
 
-    monkeypatch.setattr(local_mod.os, "replace", recording_replace)
+    monkeypatch.setattr(os, "replace", recording_replace)
     files = site(["x", "y"])
     LocalFolderPublisher(tmp_path).sync(files)
 
@@ -149,7 +149,7 @@ def test_files_written_before_a_crash_are_still_owned(
             raise OSError("disk full")
         real_replace(src, dst)
 
-    monkeypatch.setattr(local_mod.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         pub.sync(site(["a", "b"]))
     monkeypatch.undo()
