@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,3 +70,15 @@ def content_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'content.db'}"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def tiny_switch_interval() -> Iterator[None]:
+    """Switch threads every 10 us (restored afterwards), so races on shared state show up in a
+    few thousand calls instead of hiding behind the default 5 ms slice."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(old)

@@ -10,28 +10,13 @@ dozens of empty and mixed texts in every run.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-
-import pytest
 
 from filings_pipeline.edgar.text import document_to_text, html_to_text
 
 DOCUMENTS = 4000
 THREADS = 8
 _MARKER = re.compile(r"mark\d{5}[a-z]")
-
-
-@pytest.fixture
-def tiny_switch_interval() -> Iterator[None]:
-    """Switch threads every 10 us, so a shared-state race shows up within a few thousand calls."""
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(old)
 
 
 def marker(i: int, part: str) -> str:

@@ -8,7 +8,6 @@ ingest thread that came first fetched company_tickers.json itself.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from filings_pipeline.devtools.mirror_server import MirrorServer
 from filings_pipeline.edgar.edgar_source import EdgarSource
 from filings_pipeline.edgar.fetch import Fetcher
-from filings_pipeline.devtools.mirror_server import MirrorServer
 from filings_pipeline.edgar.ratelimit import SharedRateLimiter
 from filings_pipeline.sample import generate_mirror
 
@@ -37,16 +36,6 @@ def mirror(tmp_path_factory):
 def server(mirror) -> Iterator[MirrorServer]:
     with MirrorServer(mirror.root) as srv:
         yield srv
-
-
-@pytest.fixture
-def tiny_switch_interval() -> Iterator[None]:
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(old)
 
 
 def _fetcher(tmp_path: Path) -> Fetcher:
