@@ -58,6 +58,18 @@ class Analysis(BaseModel):
         return v
 
 
+@dataclass(frozen=True)
+class AnalysisKey:
+    """What makes a stored analysis current: the prompt version and the model that made it."""
+
+    prompt_version: str
+    model: str
+
+    @classmethod
+    def of(cls, analyzer: Analyzer) -> AnalysisKey:
+        return cls(analyzer.prompt_version, analyzer.model)
+
+
 def analysis_json_schema() -> dict:
     """JSON schema for the Bedrock tool input / outputConfig."""
     return Analysis.model_json_schema()

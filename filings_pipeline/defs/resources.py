@@ -15,7 +15,7 @@ from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
 from filings_pipeline.analysis.bedrock import BedrockConfig
-from filings_pipeline.analysis.schema import Analyzer
+from filings_pipeline.analysis.schema import AnalysisKey, Analyzer
 from filings_pipeline.edgar.source import FilingSource
 from filings_pipeline.publishing.models import SitePublisher
 from filings_pipeline.rendering.render import SiteConfig
@@ -117,20 +117,20 @@ class AnalyzerResource(dg.ConfigurableResource):
             )
         raise ValueError(f"FILINGS_ANALYZER must be 'offline' or 'bedrock', not {kind!r}")
 
-    def identity(self) -> tuple[str, str]:
-        """(prompt_version, model) that keys the current analyses. Read from configuration: the
-        render and publish steps need it but no client, call slots or budget."""
+    def identity(self) -> AnalysisKey:
+        """The key of the current analyses (prompt version, model). Read from configuration:
+        the render and publish steps need it but no client, call slots or budget."""
         if self._analyzer is not None:
-            return self._analyzer.prompt_version, self._analyzer.model
+            return AnalysisKey.of(self._analyzer)
         kind = self.resolved_kind()
         if kind == "offline":
             from filings_pipeline.analysis.offline import OfflineAnalyzer
 
-            return OfflineAnalyzer.prompt_version, OfflineAnalyzer.model
+            return AnalysisKey(OfflineAnalyzer.prompt_version, OfflineAnalyzer.model)
         if kind == "bedrock":
             from filings_pipeline.analysis.prompt import PROMPT_VERSION
 
-            return PROMPT_VERSION, self.bedrock_config().model_id
+            return AnalysisKey(PROMPT_VERSION, self.bedrock_config().model_id)
         raise ValueError(f"FILINGS_ANALYZER must be 'offline' or 'bedrock', not {kind!r}")
 
     def bedrock_config(self) -> BedrockConfig:

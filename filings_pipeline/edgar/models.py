@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -35,8 +33,8 @@ class Exhibit:
 
 
 @dataclass
-class Filing:
-    """A filing as the pipeline keeps it: metadata from SEC, clean text from the documents."""
+class FilingHeader:
+    """What SEC says about a filing, without its documents: enough to render and index it."""
 
     accession: str
     cik: int
@@ -47,42 +45,24 @@ class Filing:
     primary_document: str
     primary_url: str
     index_url: str
-    text: str
     accepted_at: datetime | None = None  # US Eastern wall-clock time, naive
     period_of_report: date | None = None
     tickers: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)  # 8-K item codes ("2.02") from SEC metadata
-    sections: dict[str, str] = field(default_factory=dict)  # item code -> section text
-    exhibits: list[Exhibit] = field(default_factory=list)
 
     @property
     def sec_url(self) -> str:
         """Link to the filing on SEC's site (the filing index page)."""
         return self.index_url
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly dict (dates as ISO strings)."""
-        d = dataclasses.asdict(self)
-        d["day"] = self.day.isoformat()
-        d["date_filed"] = self.date_filed.isoformat()
-        d["accepted_at"] = self.accepted_at.isoformat() if self.accepted_at else None
-        d["period_of_report"] = self.period_of_report.isoformat() if self.period_of_report else None
-        return d
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Filing:
-        """Inverse of to_dict."""
-        d = dict(d)
-        d["day"] = date.fromisoformat(d["day"])
-        d["date_filed"] = date.fromisoformat(d["date_filed"])
-        d["accepted_at"] = (
-            datetime.fromisoformat(d["accepted_at"]) if d.get("accepted_at") else None
-        )
-        d["period_of_report"] = (
-            date.fromisoformat(d["period_of_report"]) if d.get("period_of_report") else None
-        )
-        d["exhibits"] = [Exhibit(**e) for e in d.get("exhibits", [])]
-        return cls(**d)
+@dataclass
+class Filing(FilingHeader):
+    """A filing as the pipeline keeps it: metadata from SEC, clean text from the documents."""
+
+    text: str = field(kw_only=True)
+    sections: dict[str, str] = field(default_factory=dict, kw_only=True)  # item code -> text
+    exhibits: list[Exhibit] = field(default_factory=list, kw_only=True)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from filings_pipeline.analysis.figures import check_filing_figures
-from filings_pipeline.analysis.schema import Analyzer
+from filings_pipeline.analysis.schema import AnalysisKey, Analyzer
 from filings_pipeline.edgar.models import Filing
 from filings_pipeline.store import AnalysisRecord, ContentStore
 
@@ -55,7 +55,7 @@ def analyze_filing(analyzer: Analyzer, filing: Filing) -> AnalysisRecord:
         calls=outcome.calls,
     )
     if outcome.analysis is not None:
-        rec.payload = outcome.analysis.model_dump(mode="json")
+        rec.payload = outcome.analysis
         check = check_filing_figures(outcome.analysis, filing)
         rec.figures_ok = check.ok
         rec.figure_problems = list(check.problems)
@@ -79,9 +79,8 @@ def analyze_day(
     filings = store.filings_for_day(day)
     report = AnalyzeReport(day, analyzer.name, analyzer.model, analyzer.prompt_version)
     report.filings = len(filings)
-    existing = store.analyses_for(
-        [f.accession for f in filings], analyzer.prompt_version, analyzer.model
-    )
+    key = AnalysisKey.of(analyzer)
+    existing = store.analyses_for([f.accession for f in filings], key)
     todo = [
         f for f in filings if force or not (existing.get(f.accession) and existing[f.accession].ok)
     ]
@@ -105,14 +104,12 @@ def analyze_day(
             if on_progress:
                 on_progress(done, len(todo))
     store.prune_analyses(day, [f.accession for f in filings])
-    current = store.analyses_for(
-        [f.accession for f in filings], analyzer.prompt_version, analyzer.model
-    )
+    current = store.analyses_for([f.accession for f in filings], key)
     for acc, rec in sorted(current.items()):
         if not rec.ok:
             report.failed[acc] = rec.error or "unknown error"
         elif not rec.figures_ok:
             report.figures_failed[acc] = rec.figure_problems
         if rec.ok and len(report.preview) < 5:
-            report.preview.append(rec.payload["headline"] if rec.payload else "")
+            report.preview.append(rec.payload.headline if rec.payload else "")
     return report

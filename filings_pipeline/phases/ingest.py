@@ -34,6 +34,11 @@ class IngestReport:
     version: str | None = None
     preview: list[str] = field(default_factory=list)
 
+    @property
+    def skip_rate(self) -> float:
+        """Share of the listed filings that were skipped (the asset's check)."""
+        return len(self.skipped) / self.listed if self.listed else 0.0
+
 
 def _fetch_one(source: FilingSource, entry: IndexEntry, day: date) -> Filing | SkippedFiling:
     try:

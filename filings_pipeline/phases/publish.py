@@ -11,19 +11,20 @@ from importlib import resources
 
 from lxml import etree
 
+from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.publishing.models import SiteFile, SitePublisher, SyncReport
 from filings_pipeline.publishing.site import build_site, check_internal_links
-from filings_pipeline.rendering.models import RenderedArticle
 from filings_pipeline.rendering.render import SiteConfig
 from filings_pipeline.store import ContentStore
-from filings_pipeline.store.repository import Publication
+from filings_pipeline.store.records import Publication
 
 
 @dataclass
 class PublishReport:
-    """What publishing one day did."""
+    """What publishing one day did, and what its checks found."""
 
     day: date
+    filings: list[str] = field(default_factory=list)  # the day's accessions
     published: list[str] = field(default_factory=list)  # accessions published
     held: dict[str, str] = field(default_factory=dict)  # accession -> reason
     site_articles: int = 0
@@ -34,6 +35,11 @@ class PublishReport:
     site_rebuilt: bool = True  # False: nothing changed since the last verified sync
     broken_links: list[str] = field(default_factory=list)
     xml_problems: list[str] = field(default_factory=list)  # feed.xml / sitemap.xml
+
+    @property
+    def unaccounted(self) -> list[str]:
+        """Filings of the day neither published nor held back with a reason."""
+        return [a for a in self.filings if a not in self.published and not self.held.get(a)]
 
 
 def xml_problems(files: list[SiteFile]) -> list[str]:
@@ -90,8 +96,7 @@ def publish_day(
     publisher: SitePublisher,
     site: SiteConfig,
     *,
-    prompt_version: str,
-    model: str,
+    key: AnalysisKey,
 ) -> PublishReport:
     """Record the day's publishing decisions and make the destination hold the whole site.
 
@@ -99,32 +104,31 @@ def publish_day(
     build indexes that miss each other's articles. When the day's decisions are the ones
     already recorded and the site fingerprint matches the one recorded after the last
     successful sync, nothing is rebuilt (a re-run costs milliseconds). The fingerprint is
-    recorded only after a sync succeeds, so a crash in between rebuilds next time.
+    recorded only after a sync succeeds, so a crash in between rebuilds next time. The
+    decisions read accession numbers and article metadata only, no filing text or page body.
     """
     report = PublishReport(day)
     with store.lock("site-publish"):
-        filings = store.filings_for_day(day)
-        articles = {a.accession: a for a in store.articles_for_day(day)}
-        analyses = store.analyses_for([f.accession for f in filings], prompt_version, model)
+        report.filings = store.accessions_for_day(day)
+        articles = {a.accession: a for a in store.article_meta_for_day(day)}
+        analyses = store.analyses_for(report.filings, key)
         pubs: list[Publication] = []
-        for f in filings:
-            art = articles.get(f.accession)
+        for acc in report.filings:
+            art = articles.get(acc)
             if art is not None and art.publishable:
                 path = f"articles/{art.slug}.html"
                 pubs.append(
-                    Publication(
-                        f.accession, day, "published", art.slug, None, path, art.content_hash
-                    )
+                    Publication(acc, day, "published", art.slug, None, path, art.content_hash)
                 )
-                report.published.append(f.accession)
+                report.published.append(acc)
                 continue
             if art is not None:
                 reason = art.hold_reason or "held back"
             else:
-                rec = analyses.get(f.accession)
+                rec = analyses.get(acc)
                 reason = f"analysis failed: {rec.error}" if rec and rec.error else "not analysed"
-            pubs.append(Publication(f.accession, day, "held", art.slug if art else None, reason))
-            report.held[f.accession] = reason
+            pubs.append(Publication(acc, day, "held", art.slug if art else None, reason))
+            report.held[acc] = reason
         recorded = store.site_state(publisher.location)
         same_day = sorted(map(_decision, pubs)) == sorted(
             map(_decision, store.publications_for_day(day))
@@ -134,7 +138,7 @@ def publish_day(
             _, report.site_files, report.site_articles = recorded
         else:
             store.replace_publications(day, pubs)
-            all_articles = [RenderedArticle.from_dict(d) for d in store.published_articles()]
+            all_articles = store.published_articles()
             files = build_site(all_articles, site)
             report.broken_links = check_internal_links(files, site.base_url)
             report.xml_problems = xml_problems(files)

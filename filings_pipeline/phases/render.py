@@ -6,16 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from filings_pipeline.analysis.schema import Analysis
+from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.rendering.models import ArticleInput
 from filings_pipeline.rendering.render import SiteConfig, render_article
+from filings_pipeline.rendering.safety import unsafe_markup
 from filings_pipeline.store import ContentStore
-from filings_pipeline.store.repository import StoredArticle, content_hash
+from filings_pipeline.store.records import StoredArticle
 
 
 @dataclass
 class RenderReport:
-    """What rendering one day did."""
+    """What rendering one day did, and what its check found."""
 
     day: date
     rendered: int = 0
@@ -24,21 +25,23 @@ class RenderReport:
     not_analysed: dict[str, str] = field(default_factory=dict)  # accession -> reason
     html_bytes: int = 0
     preview: str = ""
+    active_markup: dict[str, str] = field(default_factory=dict)  # accession -> problem
 
 
 def render_day(
     store: ContentStore,
     day: date,
     *,
-    prompt_version: str,
-    model: str,
+    key: AnalysisKey,
     site: SiteConfig,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RenderReport:
-    """Render the day's analysed filings and replace the day's articles in one transaction."""
+    """Render the day's analysed filings and replace the day's articles in one transaction.
+
+    Reads the filings' headers only (rendering never shows a filing's text)."""
     report = RenderReport(day)
-    filings = store.filings_for_day(day)
-    analyses = store.analyses_for([f.accession for f in filings], prompt_version, model)
+    filings = store.filing_headers_for_day(day)
+    analyses = store.analyses_for([f.accession for f in filings], key)
     items: list[StoredArticle] = []
     for i, filing in enumerate(filings, 1):
         rec = analyses.get(filing.accession)
@@ -49,7 +52,7 @@ def render_day(
             continue
         inp = ArticleInput(
             filing=filing,
-            analysis=Analysis.model_validate(rec.payload),
+            analysis=rec.payload,
             analyzer=rec.analyzer,
             model=rec.model,
             prompt_version=rec.prompt_version,
@@ -57,22 +60,14 @@ def render_day(
             figure_problems=list(rec.figure_problems),
         )
         article = render_article(inp, site)
-        data = article.to_dict()
         hold = None
         if not rec.figures_ok:
             hold = "figures not found in the filing: " + "; ".join(rec.figure_problems[:3])
             report.held[filing.accession] = hold
-        items.append(
-            StoredArticle(
-                accession=filing.accession,
-                day=day,
-                slug=article.slug,
-                publishable=hold is None,
-                hold_reason=hold,
-                content_hash=content_hash(data),
-                data=data,
-            )
-        )
+        problem = unsafe_markup(article.article_html) or unsafe_markup(article.email_html)
+        if problem:
+            report.active_markup[filing.accession] = problem
+        items.append(StoredArticle(article, hold))
         report.html_bytes += len(article.article_html) + len(article.email_html)
         if not report.preview:
             report.preview = article.headline

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from filings_pipeline.analysis.schema import Analysis
-from filings_pipeline.edgar.models import Filing
+from filings_pipeline.edgar.models import FilingHeader
 
 ANALYZERS = ("offline", "bedrock")
 
 
 @dataclass
 class ArticleInput:
-    """One analysed filing, ready to render."""
+    """One analysed filing, ready to render (its header: rendering never shows the text)."""
 
-    filing: Filing
+    filing: FilingHeader
     analysis: Analysis
     analyzer: str  # "offline" | "bedrock"
     model: str
@@ -53,7 +51,8 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class RenderedArticle:
-    """A rendered article plus every field the site indexes need (JSON-serialisable)."""
+    """A rendered article plus every field the site indexes need. The store keeps it as JSON
+    through a pydantic TypeAdapter (`store.records.ARTICLE`)."""
 
     accession: str
     day: date
@@ -79,39 +78,3 @@ class RenderedArticle:
     email_html: str
     email_text: str
     figures_ok: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly dict (dates as ISO strings)."""
-        d = dataclasses.asdict(self)
-        d["day"] = self.day.isoformat()
-        d["date_filed"] = self.date_filed.isoformat()
-        d["accepted_at"] = self.accepted_at.isoformat() if self.accepted_at else None
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RenderedArticle:
-        """Inverse of to_dict. Unknown keys are ignored; a missing key is a ValueError."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        required = {
-            f.name
-            for f in dataclasses.fields(cls)
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        }
-        missing = sorted(required - d.keys())
-        if missing:
-            raise ValueError(f"RenderedArticle dict is missing {', '.join(missing)}")
-        kw = {k: v for k, v in d.items() if k in names}
-        try:
-            kw["day"] = date.fromisoformat(kw["day"])
-            kw["date_filed"] = date.fromisoformat(kw["date_filed"])
-            kw["accepted_at"] = (
-                datetime.fromisoformat(kw["accepted_at"]) if kw.get("accepted_at") else None
-            )
-            kw["cik"] = int(kw["cik"])
-            kw["materiality"] = int(kw["materiality"])
-            kw["sentiment_score"] = float(kw["sentiment_score"])
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"RenderedArticle dict has a bad value: {exc}") from exc
-        kw["tickers"] = list(kw["tickers"])
-        kw["items"] = list(kw["items"])
-        return cls(**kw)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,8 +14,24 @@ from typing import Any
 import sqlalchemy as sa
 from filelock import FileLock
 
-from filings_pipeline.edgar.models import Filing, SkippedFiling
+from filings_pipeline.analysis.schema import AnalysisKey
+from filings_pipeline.edgar.models import Filing, FilingHeader, SkippedFiling
+from filings_pipeline.rendering.models import RenderedArticle
 from filings_pipeline.store import tables as t
+from filings_pipeline.store.records import (
+    ANALYSIS,
+    ARTICLE,
+    DOCUMENT_FIELDS,
+    FILING,
+    HEADER,
+    META,
+    PUBLICATION,
+    SKIPPED,
+    AnalysisRecord,
+    ArticleMeta,
+    Publication,
+    StoredArticle,
+)
 
 _ENGINES: dict[str, sa.Engine] = {}
 _ENGINES_LOCK = threading.Lock()
@@ -52,67 +65,6 @@ def _engine(url: str) -> sa.Engine:
         return engine
 
 
-@dataclass
-class AnalysisRecord:
-    """One stored analysis, keyed by (accession, prompt_version, model)."""
-
-    accession: str
-    prompt_version: str
-    model: str
-    day: date
-    analyzer: str
-    status: str  # ok | failed
-    error: str | None = None
-    payload: dict[str, Any] | None = None
-    figures_ok: bool = True
-    figure_problems: list[str] = field(default_factory=list)
-    input_tokens: int = 0
-    output_tokens: int = 0
-    latency_ms: int = 0
-    cost_usd: float = 0.0
-    calls: int = 0
-    created_at: datetime | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-
-@dataclass
-class StoredArticle:
-    """A rendered article as stored: the RenderedArticle dict plus publishing decision."""
-
-    accession: str
-    day: date
-    slug: str
-    publishable: bool
-    hold_reason: str | None
-    content_hash: str
-    data: dict[str, Any]
-
-
-@dataclass
-class Publication:
-    """The publishing decision for one filing of a day."""
-
-    accession: str
-    day: date
-    status: str  # published | held
-    slug: str | None = None
-    reason: str | None = None
-    path: str | None = None
-    content_hash: str | None = None
-
-
-def content_hash(data: dict[str, Any] | str | bytes) -> str:
-    """Stable sha256 of a JSON-able dict or text."""
-    if isinstance(data, dict):
-        data = json.dumps(data, sort_keys=True, default=str)
-    if isinstance(data, str):
-        data = data.encode()
-    return hashlib.sha256(data).hexdigest()
-
-
 class ContentStore:
     """SQLite by default, PostgreSQL by URL. Each replace_* call is one transaction."""
 
@@ -120,6 +72,7 @@ class ContentStore:
         self.url = url
         self.engine = _engine(url)
         t.metadata.create_all(self.engine)
+        t.add_missing_columns(self.engine)
 
     @property
     def is_postgres(self) -> bool:
@@ -143,62 +96,66 @@ class ContentStore:
         now = _now()
         rows = [
             {
-                "accession": f.accession,
-                "day": day,
-                "cik": f.cik,
-                "company": f.company,
-                "form": f.form,
+                **_filing_columns(f, day, now),
                 "status": "ok",
                 "skip_reason": None,
                 "text_length": len(f.text),
-                "data": f.to_dict(),
-                "ingested_at": now,
+                "data": HEADER.dump_python(f, mode="json"),
+                "documents": FILING.dump_python(f, mode="json", include=DOCUMENT_FIELDS),
             }
             for f in filings
         ] + [
             {
-                "accession": s.accession,
-                "day": day,
-                "cik": s.cik,
-                "company": s.company,
-                "form": s.form,
+                **_filing_columns(s, day, now),
                 "status": "skipped",
                 "skip_reason": s.reason,
                 "text_length": 0,
                 "data": None,
-                "ingested_at": now,
+                "documents": None,
             }
             for s in skipped
         ]
         self._replace_day(t.filings, day, rows)
 
     def filings_for_day(self, day: date) -> list[Filing]:
-        """The day's usable filings, ordered by accession."""
-        q = (
-            sa.select(t.filings.c.data)
-            .where(t.filings.c.day == day, t.filings.c.status == "ok")
-            .order_by(t.filings.c.accession)
-        )
+        """The day's usable filings with their documents, ordered by accession."""
+        c = t.filings.c
+        q = sa.select(c.data, c.documents).where(c.day == day, c.status == "ok")
         with self.engine.connect() as conn:
-            return [Filing.from_dict(r.data) for r in conn.execute(q)]
+            rows = conn.execute(q.order_by(c.accession))
+            return [FILING.validate_python({**r.data, **(r.documents or {})}) for r in rows]
+
+    def filing_headers_for_day(self, day: date) -> list[FilingHeader]:
+        """The day's usable filings without their documents (no text), ordered by accession."""
+        c = t.filings.c
+        q = sa.select(c.data).where(c.day == day, c.status == "ok").order_by(c.accession)
+        with self.engine.connect() as conn:
+            return [HEADER.validate_python(r.data) for r in conn.execute(q)]
+
+    def accessions_for_day(self, day: date) -> list[str]:
+        """The accession numbers of the day's usable filings, sorted."""
+        c = t.filings.c
+        q = sa.select(c.accession).where(c.day == day, c.status == "ok").order_by(c.accession)
+        with self.engine.connect() as conn:
+            return list(conn.execute(q).scalars())
 
     def skipped_for_day(self, day: date) -> list[SkippedFiling]:
         """The day's skipped filings with their reasons."""
         c = t.filings.c
         q = (
-            sa.select(c.accession, c.cik, c.company, c.form, c.skip_reason)
+            sa.select(c.accession, c.cik, c.company, c.form, c.skip_reason.label("reason"))
             .where(c.day == day, c.status == "skipped")
             .order_by(c.accession)
         )
         with self.engine.connect() as conn:
             return [
-                SkippedFiling(r.accession, r.cik, r.company, r.form, r.skip_reason or "")
+                SKIPPED.validate_python({**r._mapping, "reason": r.reason or ""})
                 for r in conn.execute(q)
             ]
 
     # ---- analyses ------------------------------------------------------------------------
     def analyses_for(
-        self, accessions: Iterable[str], prompt_version: str, model: str
+        self, accessions: Iterable[str], key: AnalysisKey
     ) -> dict[str, AnalysisRecord]:
         """Stored analyses for these accessions under the given prompt version and model."""
         accessions = list(accessions)
@@ -206,14 +163,19 @@ class ContentStore:
             return {}
         c = t.analyses.c
         q = sa.select(t.analyses).where(
-            c.accession.in_(accessions), c.prompt_version == prompt_version, c.model == model
+            c.accession.in_(accessions),
+            c.prompt_version == key.prompt_version,
+            c.model == key.model,
         )
         with self.engine.connect() as conn:
-            return {r.accession: _analysis_from_row(r) for r in conn.execute(q)}
+            return {
+                r.accession: ANALYSIS.validate_python(dict(r._mapping)) for r in conn.execute(q)
+            }
 
     def save_analysis(self, rec: AnalysisRecord) -> None:
         """Insert or replace one analysis (its own transaction, so a crash loses nothing done)."""
-        row = _analysis_to_row(rec)
+        row = ANALYSIS.dump_python(rec)
+        row["created_at"] = rec.created_at or _now()
         c = t.analyses.c
         with self.engine.begin() as conn:
             conn.execute(
@@ -250,44 +212,44 @@ class ContentStore:
         now = _now()
         rows = [
             {
-                "accession": a.accession,
+                "accession": item.article.accession,
                 "day": day,
-                "slug": a.slug,
-                "prompt_version": a.data.get("prompt_version", ""),
-                "model": a.data.get("model", ""),
-                "publishable": a.publishable,
-                "hold_reason": a.hold_reason,
-                "content_hash": a.content_hash,
-                "data": a.data,
+                "slug": item.article.slug,
+                "prompt_version": item.article.prompt_version,
+                "model": item.article.model,
+                "publishable": item.publishable,
+                "hold_reason": item.hold_reason,
+                "content_hash": item.content_hash,
+                "data": ARTICLE.dump_python(item.article, mode="json"),
                 "rendered_at": now,
             }
-            for a in items
+            for item in items
         ]
         self._replace_day(t.articles, day, rows)
 
     def articles_for_day(self, day: date) -> list[StoredArticle]:
-        """The day's rendered articles ordered by accession."""
-        q = sa.select(t.articles).where(t.articles.c.day == day).order_by(t.articles.c.accession)
+        """The day's rendered articles with their bodies, ordered by accession."""
+        c = t.articles.c
+        q = sa.select(c.data, c.hold_reason).where(c.day == day).order_by(c.accession)
         with self.engine.connect() as conn:
-            return [_article_from_row(r) for r in conn.execute(q)]
+            return [
+                StoredArticle(ARTICLE.validate_python(r.data), r.hold_reason)
+                for r in conn.execute(q)
+            ]
+
+    def article_meta_for_day(self, day: date) -> list[ArticleMeta]:
+        """The day's rendered articles without their bodies, ordered by accession."""
+        c = t.articles.c
+        columns = [c.accession, c.day, c.slug, c.publishable, c.hold_reason, c.content_hash]
+        q = sa.select(*columns).where(c.day == day).order_by(c.accession)
+        with self.engine.connect() as conn:
+            return [META.validate_python(dict(r._mapping)) for r in conn.execute(q)]
 
     # ---- publications --------------------------------------------------------------------
     def replace_publications(self, day: date, pubs: Sequence[Publication]) -> None:
         """Make the day hold exactly these publishing decisions, in one transaction."""
         now = _now()
-        rows = [
-            {
-                "accession": p.accession,
-                "day": day,
-                "slug": p.slug,
-                "status": p.status,
-                "reason": p.reason,
-                "path": p.path,
-                "content_hash": p.content_hash,
-                "published_at": now,
-            }
-            for p in pubs
-        ]
+        rows = [{**PUBLICATION.dump_python(p), "day": day, "published_at": now} for p in pubs]
         self._replace_day(t.publications, day, rows)
 
     def publications_for_day(self, day: date) -> list[Publication]:
@@ -295,13 +257,10 @@ class ContentStore:
         c = t.publications.c
         q = sa.select(t.publications).where(c.day == day).order_by(c.accession)
         with self.engine.connect() as conn:
-            return [
-                Publication(r.accession, r.day, r.status, r.slug, r.reason, r.path, r.content_hash)
-                for r in conn.execute(q)
-            ]
+            return [PUBLICATION.validate_python(dict(r._mapping)) for r in conn.execute(q)]
 
-    def published_articles(self) -> list[dict[str, Any]]:
-        """Every published article's stored RenderedArticle dict (all days), newest day first."""
+    def published_articles(self) -> list[RenderedArticle]:
+        """Every published article (all days), newest day first."""
         p, a = t.publications.c, t.articles.c
         q = (
             sa.select(t.articles.c.data)
@@ -310,7 +269,7 @@ class ContentStore:
             .order_by(a.day.desc(), a.accession)
         )
         with self.engine.connect() as conn:
-            return [r.data for r in conn.execute(q)]
+            return [ARTICLE.validate_python(r.data) for r in conn.execute(q)]
 
     def published_hashes(self) -> list[tuple[str, str]]:
         """(accession, content hash) of every published article, sorted: what the site shows."""
@@ -375,55 +334,13 @@ class ContentStore:
                 yield
 
 
-def _analysis_to_row(rec: AnalysisRecord) -> dict[str, Any]:
+def _filing_columns(f: Filing | SkippedFiling, day: date, now: datetime) -> dict[str, Any]:
+    """The columns an ok and a skipped filing row share."""
     return {
-        "accession": rec.accession,
-        "prompt_version": rec.prompt_version,
-        "model": rec.model,
-        "day": rec.day,
-        "analyzer": rec.analyzer,
-        "status": rec.status,
-        "error": rec.error,
-        "payload": rec.payload,
-        "figures_ok": rec.figures_ok,
-        "figure_problems": rec.figure_problems,
-        "input_tokens": rec.input_tokens,
-        "output_tokens": rec.output_tokens,
-        "latency_ms": rec.latency_ms,
-        "cost_usd": rec.cost_usd,
-        "calls": rec.calls,
-        "created_at": rec.created_at or _now(),
+        "accession": f.accession,
+        "day": day,
+        "cik": f.cik,
+        "company": f.company,
+        "form": f.form,
+        "ingested_at": now,
     }
-
-
-def _analysis_from_row(r: Any) -> AnalysisRecord:
-    return AnalysisRecord(
-        accession=r.accession,
-        prompt_version=r.prompt_version,
-        model=r.model,
-        day=r.day,
-        analyzer=r.analyzer,
-        status=r.status,
-        error=r.error,
-        payload=r.payload,
-        figures_ok=bool(r.figures_ok),
-        figure_problems=list(r.figure_problems or []),
-        input_tokens=r.input_tokens,
-        output_tokens=r.output_tokens,
-        latency_ms=r.latency_ms,
-        cost_usd=r.cost_usd,
-        calls=r.calls,
-        created_at=r.created_at,
-    )
-
-
-def _article_from_row(r: Any) -> StoredArticle:
-    return StoredArticle(
-        accession=r.accession,
-        day=r.day,
-        slug=r.slug,
-        publishable=bool(r.publishable),
-        hold_reason=r.hold_reason,
-        content_hash=r.content_hash,
-        data=r.data,
-    )

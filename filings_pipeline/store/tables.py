@@ -17,7 +17,8 @@ filings = sa.Table(
     sa.Column("status", sa.String(10), nullable=False),  # ok | skipped
     sa.Column("skip_reason", sa.Text),
     sa.Column("text_length", sa.Integer, nullable=False, default=0),
-    sa.Column("data", sa.JSON),  # Filing.to_dict() for ok rows
+    sa.Column("data", sa.JSON),  # the FilingHeader, for ok rows
+    sa.Column("documents", sa.JSON),  # the Filing's text, sections, exhibits, for ok rows
     sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -53,7 +54,7 @@ articles = sa.Table(
     sa.Column("publishable", sa.Boolean, nullable=False),
     sa.Column("hold_reason", sa.Text),
     sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("data", sa.JSON, nullable=False),  # RenderedArticle.to_dict()
+    sa.Column("data", sa.JSON, nullable=False),  # the RenderedArticle
     sa.Column("rendered_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -79,3 +80,19 @@ site_state = sa.Table(
     sa.Column("articles", sa.Integer, nullable=False),
     sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+def add_missing_columns(engine: sa.Engine) -> None:
+    """Add columns a store made by an earlier version lacks (create_all only adds tables).
+
+    An old filings row keeps its documents in `data`; reads merge both columns."""
+    inspector = sa.inspect(engine)
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(dialect=engine.dialect)
+                with engine.begin() as conn:
+                    conn.execute(
+                        sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+                    )

@@ -10,6 +10,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from filings_pipeline.analysis.offline import OfflineAnalyzer
+from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.edgar.factory import make_source
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.phases.ingest import ingest_day
@@ -40,16 +41,13 @@ def build_sample_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: 
     for day in days:
         ingest_day(source, store, day)
         analyze_day(store, analyzer, day)
-        render_day(
-            store, day, prompt_version=analyzer.prompt_version, model=analyzer.model, site=site
-        )
+        render_day(store, day, key=AnalysisKey.of(analyzer), site=site)
         publish_day(
             store,
             day,
             publisher,
             site,
-            prompt_version=analyzer.prompt_version,
-            model=analyzer.model,
+            key=AnalysisKey.of(analyzer),
         )
     return tmp_path / "site"
 

@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from filings_pipeline.analysis.pricing import cost_usd
+from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.publishing.assets import published_articles
@@ -76,7 +77,7 @@ def test_bedrock_day_counts_tokens_and_never_pays_twice(
         assert meta["output_tokens"] == sum(c.output_tokens for c in ok_calls)
         expected = cost_usd(MODEL, meta["input_tokens"], meta["output_tokens"])
         assert meta["cost_usd"] == pytest.approx(expected, rel=1e-6, abs=1e-6)
-        recs = store.analyses_for([f.accession for f in manifest.filings], "v1", MODEL)
+        recs = store.analyses_for([f.accession for f in manifest.filings], AnalysisKey("v1", MODEL))
         assert sum(r.input_tokens for r in recs.values()) == meta["input_tokens"]
         assert converse.peak_in_flight() <= 5
         assert _meta(result, "published_articles")["published"] == n

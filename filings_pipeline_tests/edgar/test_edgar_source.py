@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 
 from filings_pipeline.edgar.edgar_source import EdgarSource
 from filings_pipeline.edgar.fetch import Fetcher
-from filings_pipeline.edgar.models import Filing, FilingError, IndexEntry
+from filings_pipeline.edgar.models import FilingError, IndexEntry
+from filings_pipeline.store.records import FILING
 from filings_pipeline_tests.edgar.conftest import EIGHT_KS, IDENTITY
 
 DAY = date(2023, 3, 6)
@@ -98,7 +100,8 @@ def test_every_fixture_8k_items_match_metadata_and_sections_are_clean(
     assert filing.index_url == f"{source.archives_url}/edgar/data/{cik}/{accession}-index.html"
     assert filing.primary_url.startswith(f"{source.archives_url}/edgar/data/{cik}/")
     assert "begin 644" not in filing.text
-    assert Filing.from_dict(filing.to_dict()) == filing
+    stored = json.loads(json.dumps(FILING.dump_python(filing, mode="json")))
+    assert FILING.validate_python(stored) == filing
 
 
 def test_earnings_press_release_exhibit(source: EdgarSource) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from filings_pipeline.analysis.offline import OfflineAnalyzer
+from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.edgar.factory import make_source
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.phases.ingest import ingest_day
@@ -17,6 +22,9 @@ from filings_pipeline.rendering.render import SiteConfig
 from filings_pipeline.sample import default_sample_days, generate_mirror
 from filings_pipeline.settings import settings
 from filings_pipeline.store import ContentStore
+from filings_pipeline.store.records import StoredArticle
+
+KEY = AnalysisKey("offline-1", "offline-extractive-v1")
 
 
 @pytest.fixture
@@ -29,7 +37,7 @@ def ready_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content_url: str)
     store, analyzer = ContentStore(content_url), OfflineAnalyzer()
     ingest_day(make_source(settings()), store, day)
     analyze_day(store, analyzer, day)
-    render_day(store, day, prompt_version="offline-1", model=analyzer.model, site=SiteConfig())
+    render_day(store, day, key=KEY, site=SiteConfig())
     return store, day, LocalFolderPublisher(tmp_path / "site")
 
 
@@ -39,8 +47,7 @@ def _publish(store: ContentStore, day, publisher, site: SiteConfig | None = None
         day,
         publisher,
         site or SiteConfig(),
-        prompt_version="offline-1",
-        model="offline-extractive-v1",
+        key=KEY,
     )
 
 
@@ -79,20 +86,65 @@ def test_broken_absolute_link_under_the_base_url_is_reported(ready_day, content_
     """With a base URL, feed, sitemap and canonical links are absolute: they are checked too."""
     store, day, publisher = ready_day
     site = SiteConfig(base_url="https://news.example.org/desk")
-    render_day(store, day, prompt_version="offline-1", model="offline-extractive-v1", site=site)
+    render_day(store, day, key=KEY, site=site)
     clean = _publish(store, day, publisher, site)
     assert clean.published and clean.broken_links == []
     # one stored page links to a page under the base URL that the site does not have
     tampered = ContentStore(content_url)
     [first, *rest] = tampered.articles_for_day(day)
-    first.data["article_html"] = first.data["article_html"].replace(
+    html = first.article.article_html.replace(
         "</body>", '<a href="https://news.example.org/desk/articles/gone.html">x</a></body>'
     )
-    first.content_hash = "tampered"
+    first = StoredArticle(dataclasses.replace(first.article, article_html=html))
     tampered.replace_articles(day, [first, *rest])
     report = _publish(store, day, publisher, site)
     assert report.site_rebuilt
     assert report.broken_links == [
-        f"articles/{first.slug}.html: broken link "
+        f"articles/{first.article.slug}.html: broken link "
         "'https://news.example.org/desk/articles/gone.html' (no articles/gone.html)"
     ]
+
+
+@contextlib.contextmanager
+def statements(store: ContentStore) -> Iterator[list[str]]:
+    """Every SQL statement the store sends while the block runs."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", record)
+
+
+def test_render_and_publish_read_no_filing_text(ready_day) -> None:
+    """Narrow reads: rendering reads filing headers, the publishing decisions read accession
+    numbers and article metadata; only the site rebuild reads article bodies."""
+    store, day, publisher = ready_day
+    with statements(store) as rendering:
+        rendered = render_day(store, day, key=KEY, site=SiteConfig())
+    assert rendered.rendered > 0 and rendered.active_markup == {}
+    with statements(store) as first:
+        published = _publish(store, day, publisher)
+    assert published.site_rebuilt and published.unaccounted == []
+    with statements(store) as second:
+        again = _publish(store, day, publisher)
+    assert not again.site_rebuilt and again.unaccounted == []
+    for sql in rendering + first + second:
+        assert "filings.documents" not in sql, sql
+    assert any("articles.data" in sql for sql in first)  # the rebuild needs the pages
+    assert not any("articles.data" in sql for sql in second), second
+
+
+def test_every_filing_is_accounted_for_in_the_report(ready_day) -> None:
+    store, day, publisher = ready_day
+    report = _publish(store, day, publisher)
+    assert report.filings == store.accessions_for_day(day) and len(report.filings) > 1
+    assert sorted(report.published + list(report.held)) == report.filings
+    report.held[report.filings[-1]] = ""  # a hold without a reason is not accounted for
+    if report.filings[-1] in report.published:
+        report.published.remove(report.filings[-1])
+    assert report.unaccounted == [report.filings[-1]]

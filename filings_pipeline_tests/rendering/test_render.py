@@ -7,16 +7,18 @@ from datetime import date, datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from pydantic import ValidationError
 
 from filings_pipeline.analysis.schema import Figure
 from filings_pipeline.rendering.environment import excerpt
 from filings_pipeline.rendering.item_names import item_title
 from filings_pipeline.rendering.labels import OFFLINE_NOTE
-from filings_pipeline.rendering.models import ArticleInput, RenderedArticle, SiteConfig
+from filings_pipeline.rendering.models import ArticleInput, SiteConfig
 from filings_pipeline.rendering.render import render_article
 from filings_pipeline.rendering.safety import unsafe_markup
 from filings_pipeline.rendering.slugs import article_slug, company_path, slugify
 from filings_pipeline.rendering.timefmt import format_eastern
+from filings_pipeline.store.records import ARTICLE
 from filings_pipeline_tests.rendering.factories import (
     IMG,
     SCRIPT,
@@ -143,9 +145,10 @@ def test_rendering_is_deterministic_and_round_trips_through_json() -> None:
     a = render_article(make_input(analyzer="offline"), SITE)
     b = render_article(make_input(analyzer="offline"), SITE)
     assert a == b
-    back = RenderedArticle.from_dict(json.loads(json.dumps(a.to_dict())))
+    stored = ARTICLE.dump_python(a, mode="json")
+    back = ARTICLE.validate_python(json.loads(json.dumps(stored)))
     assert back == a
-    assert "rendered_at" not in a.to_dict()
+    assert "rendered_at" not in stored
 
 
 def test_base_url_gives_canonical_and_absolute_email_links() -> None:
@@ -175,14 +178,19 @@ def test_bad_inputs_get_clear_errors() -> None:
         make_input(analyzer="gpt")
     with pytest.raises(ValueError, match="base_url"):
         SiteConfig(base_url="news.example.org")
-    d = render_article(make_input(), SITE).to_dict()
+    d = ARTICLE.dump_python(render_article(make_input(), SITE), mode="json")
     del d["slug"], d["headline"]
-    with pytest.raises(ValueError, match="headline, slug"):
-        RenderedArticle.from_dict(d)
-    d = render_article(make_input(), SITE).to_dict()
+    with pytest.raises(ValidationError) as missing:
+        ARTICLE.validate_python(d)
+    assert {(e["loc"], e["type"]) for e in missing.value.errors()} == {
+        (("headline",), "missing"),
+        (("slug",), "missing"),
+    }
+    d = ARTICLE.dump_python(render_article(make_input(), SITE), mode="json")
     d["day"] = "16/11/2026"
-    with pytest.raises(ValueError, match="bad value"):
-        RenderedArticle.from_dict(d)
+    with pytest.raises(ValidationError) as bad:
+        ARTICLE.validate_python(d)
+    assert [e["loc"] for e in bad.value.errors()] == [("day",)]
 
 
 def test_slugs_are_url_safe_and_stable() -> None:

@@ -17,6 +17,7 @@ from filings_pipeline.publishing.site import build_site, check_internal_links
 from filings_pipeline.rendering.models import RenderedArticle, SiteConfig
 from filings_pipeline.rendering.render import render_article
 from filings_pipeline.rendering.safety import unsafe_markup
+from filings_pipeline.store.records import ARTICLE
 from filings_pipeline_tests.rendering.factories import (
     IMG,
     SCRIPT,
@@ -251,7 +252,7 @@ def test_deterministic_and_independent_of_input_order(seven) -> None:
         (f.path, f.body, f.content_type, f.cache_control) for f in two
     ]
     # stored and reloaded articles build the same site
-    reloaded = [RenderedArticle.from_dict(a.to_dict()) for a in seven]
+    reloaded = [ARTICLE.validate_python(ARTICLE.dump_python(a, mode="json")) for a in seven]
     assert build_site(reloaded, SITE, generated_for=date(2026, 11, 18)) == one
 
 

@@ -44,15 +44,8 @@ def published_articles(
     site: SiteResource,
 ) -> dg.MaterializeResult:
     day = partition_day(context)
-    prompt_version, model = analyzer.identity()
-    content = store.get()
     publisher = site.publisher()
-    report = publish_day(
-        content, day, publisher, site.site_config(), prompt_version=prompt_version, model=model
-    )
-    filings = content.filings_for_day(day)
-    accounted = set(report.published) | {a for a, r in report.held.items() if r}
-    missing = [f.accession for f in filings if f.accession not in accounted]
+    report = publish_day(store.get(), day, publisher, site.site_config(), key=analyzer.identity())
     context.log.info(
         f"{day}: {len(report.published)} published, {len(report.held)} held back; site has "
         f"{report.site_articles} articles; homepage {report.homepage}"
@@ -77,8 +70,8 @@ def published_articles(
         check_results=[
             dg.AssetCheckResult(
                 check_name="every_filing_published_or_held",
-                passed=not missing,
-                metadata={"unaccounted": md_list(missing)},
+                passed=not report.unaccounted,
+                metadata={"unaccounted": md_list(report.unaccounted)},
             ),
             dg.AssetCheckResult(
                 check_name="site_links_resolve",

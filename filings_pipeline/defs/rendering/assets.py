@@ -8,7 +8,6 @@ from filings_pipeline.defs.metadata import md_table
 from filings_pipeline.defs.partitions import daily_partitions, partition_day
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource, SiteResource
 from filings_pipeline.phases.render import render_day
-from filings_pipeline.rendering.safety import unsafe_markup
 
 
 @dg.asset(
@@ -34,19 +33,7 @@ def rendered_articles(
     site: SiteResource,
 ) -> dg.MaterializeResult:
     day = partition_day(context)
-    prompt_version, model = analyzer.identity()
-    content = store.get()
-    report = render_day(
-        content, day, prompt_version=prompt_version, model=model, site=site.site_config()
-    )
-    problems = {
-        a.accession: problem
-        for a in content.articles_for_day(day)
-        for problem in [
-            unsafe_markup(a.data["article_html"]) or unsafe_markup(a.data["email_html"])
-        ]
-        if problem
-    }
+    report = render_day(store.get(), day, key=analyzer.identity(), site=site.site_config())
     context.log.info(
         f"{day}: {report.rendered} rendered, {report.publishable} publishable, "
         f"{len(report.held)} held back"
@@ -63,8 +50,8 @@ def rendered_articles(
         check_results=[
             dg.AssetCheckResult(
                 check_name="no_active_markup_from_content",
-                passed=not problems,
-                metadata={"problems": md_table(problems, value="problem")},
+                passed=not report.active_markup,
+                metadata={"problems": md_table(report.active_markup, value="problem")},
             )
         ],
     )
