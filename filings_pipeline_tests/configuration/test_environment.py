@@ -84,10 +84,10 @@ def readme_table_variables() -> set[str]:
 
 
 def yaml_variables() -> set[str]:
-    """Variables the Dagster instance files read themselves (`{env: NAME}`)."""
+    """Variables the Dagster instance and workspace files read themselves (`env: NAME`)."""
     found: set[str] = set()
-    for path in (REPO / "dagster.yaml", REPO / "deploy" / "dagster.yaml"):
-        found |= set(re.findall(r"\{env:\s*([A-Z0-9_]+)\}", path.read_text()))
+    for path in [*REPO.glob("*.yaml"), *(REPO / "deploy").rglob("*.yaml")]:
+        found |= set(re.findall(r"\benv:\s*([A-Z0-9_]+)", path.read_text()))
     return found
 
 
