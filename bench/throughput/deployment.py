@@ -17,8 +17,8 @@ import yaml
 
 from filings_pipeline.cli.instance import set_pool_limits
 from filings_pipeline.cli.server import DagsterDev
-from filings_pipeline.defs.tags import POOL_LIMITS
 from filings_pipeline.devtools.converse_server import ConverseServer
+from filings_pipeline.phases.catalog import POOL_LIMITS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN_URL = os.environ.get(

@@ -19,12 +19,11 @@ from bench.throughput.measure import (
     read_event_log,
 )
 from filings_pipeline.cli.graphql import backfill_state, launch_backfill
-from filings_pipeline.defs.tags import PIPELINE_TAGS
 from filings_pipeline.devtools.converse_server import peak_in_flight, read_call_log
+from filings_pipeline.phases.catalog import ASSETS, PIPELINE_TAGS
 from filings_pipeline.sample import business_days
 from filings_pipeline.store import ContentStore
 
-ASSETS = ["filings", "analyses", "rendered_articles", "published_articles"]
 SLOTS = 5  # the deployment's cap of calls in flight; the bound is N·L/5 in every scenario
 # Old enough that the 7-day automation look-back never acts on them: a backfill of history.
 START_DATE = date(2026, 9, 1)
@@ -96,7 +95,7 @@ def run_backfill(
     while True:
         load.append(os.getloadavg()[0])
         state = backfill_state(dep.url, backfill_id)
-        line = " ".join(f"{p.asset}={p.materialized}/{p.targeted}" for p in state.phases)
+        line = " ".join(f"{p.asset}={p.done}/{p.targeted}" for p in state.phases)
         if line != last:
             echo(f"  [{time.time() - t0:6.1f}s] {state.status.lower()} {line}")
             last = line

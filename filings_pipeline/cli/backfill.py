@@ -13,13 +13,10 @@ import click
 import requests
 
 from filings_pipeline.cli.graphql import GraphQLError, launch_backfill
-from filings_pipeline.defs.tags import ANALYZE_TAGS, PIPELINE_TAGS
+from filings_pipeline.phases.catalog import ANALYZE, PIPELINE_TAGS, PUBLISH, RENDER, assets_through
 from filings_pipeline.settings import DEFAULT_DAGSTER_URL as DEFAULT_URL
 from filings_pipeline.settings import settings
 
-ANALYZE_ASSETS = ["filings", "analyses"]
-RENDER_ASSETS = [*ANALYZE_ASSETS, "rendered_articles"]
-PUBLISH_ASSETS = [*RENDER_ASSETS, "published_articles"]
 MAX_DAYS = 3660
 
 
@@ -28,10 +25,10 @@ def plan(analyze_only: bool, publish: bool) -> tuple[list[str], dict[str, str]]:
     if analyze_only and publish:
         raise click.UsageError("--analyze-only and --publish exclude each other")
     if analyze_only:
-        return ANALYZE_ASSETS, {**ANALYZE_TAGS}
+        return assets_through(ANALYZE), {**ANALYZE.run_tags}
     if publish:
-        return PUBLISH_ASSETS, {**PIPELINE_TAGS}
-    return RENDER_ASSETS, {**PIPELINE_TAGS}
+        return assets_through(PUBLISH), {**PIPELINE_TAGS}
+    return assets_through(RENDER), {**PIPELINE_TAGS}
 
 
 def partition_keys(start: date, end: date) -> list[str]:

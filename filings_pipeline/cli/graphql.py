@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
+
+from filings_pipeline.cli.backfill_state import BackfillProgress, PhaseProgress, in_phase_order
 
 LAUNCH_BACKFILL = """
 mutation Launch($params: LaunchBackfillParams!) {
@@ -26,7 +29,7 @@ query Status($id: String!) {
   partitionBackfillOrError(backfillId: $id) {
     __typename
     ... on PartitionBackfill {
-      id status timestamp endTimestamp numPartitions
+      id status title timestamp endTimestamp numPartitions
       assetBackfillData {
         assetBackfillStatuses {
           ... on AssetPartitionsStatusCounts {
@@ -42,8 +45,6 @@ query Status($id: String!) {
   }
 }
 """
-
-TERMINAL = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 
 
 class GraphQLError(RuntimeError):
@@ -63,11 +64,11 @@ def graphql(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
 
 
 def launch_backfill(
-    url: str, days: list[str], assets: list[str], tags: dict[str, str], title: str
+    url: str, days: Sequence[str], assets: Sequence[str], tags: Mapping[str, str], title: str
 ) -> str:
     """Launch an asset backfill over `days` for `assets` through the run queue; its id."""
     params = {
-        "partitionNames": days,
+        "partitionNames": list(days),
         "assetSelection": [{"path": [a]} for a in assets],
         "tags": [{"key": k, "value": v} for k, v in tags.items()],
         "title": title,
@@ -78,50 +79,30 @@ def launch_backfill(
     return result["backfillId"]
 
 
-@dataclass
-class PhaseCounts:
-    """One asset's partitions in a backfill."""
-
-    asset: str
-    targeted: int
-    in_progress: int
-    materialized: int
-    failed: int
-
-
-@dataclass
-class BackfillState:
-    """A backfill's status and per-asset counts."""
-
-    id: str
-    status: str
-    phases: list[PhaseCounts] = field(default_factory=list)
-    started: float | None = None
-    ended: float | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.status in TERMINAL
-
-
-def backfill_state(url: str, backfill_id: str) -> BackfillState:
-    """Read a backfill's status through GraphQL."""
+def backfill_state(url: str, backfill_id: str) -> BackfillProgress:
+    """Read a backfill's status and Dagster's per-asset counts through GraphQL."""
     data = graphql(url, BACKFILL_STATUS, {"id": backfill_id})["partitionBackfillOrError"]
     if data["__typename"] != "PartitionBackfill":
         raise GraphQLError(data.get("message", data["__typename"]))
     phases = [
-        PhaseCounts(
-            asset="/".join(s["assetKey"]["path"]),
+        PhaseProgress.from_counts(
+            "/".join(s["assetKey"]["path"]),
             targeted=s["numPartitionsTargeted"],
-            in_progress=s["numPartitionsInProgress"],
             materialized=s["numPartitionsMaterialized"],
+            in_progress=s["numPartitionsInProgress"],
             failed=s["numPartitionsFailed"],
         )
         for s in (data.get("assetBackfillData") or {}).get("assetBackfillStatuses", [])
         if "assetKey" in s
     ]
-    return BackfillState(
-        data["id"], data["status"], phases, data.get("timestamp"), data.get("endTimestamp")
+    return BackfillProgress(
+        backfill_id=data["id"],
+        status=data["status"],
+        title=data.get("title") or "",
+        started=data.get("timestamp") or 0.0,
+        ended=data.get("endTimestamp"),
+        now=time.time(),
+        phases=in_phase_order(phases),
     )
 
 
@@ -162,7 +143,7 @@ def repository_location(url: str) -> tuple[str, str]:
 
 
 def launch_asset_run(
-    url: str, assets: list[str], partition: str, tags: dict[str, str] | None = None
+    url: str, assets: Sequence[str], partition: str, tags: Mapping[str, str] | None = None
 ) -> str:
     """Launch one run of `assets` for one partition the way the UI's "Materialize" button does
     (the implicit asset job, only the partition tag unless `tags` adds some); the run id."""

@@ -6,7 +6,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-from filings_pipeline.defs.tags import POOL_LIMITS
+from filings_pipeline.phases.catalog import POOL_LIMITS
 from filings_pipeline.settings import settings
 
 

@@ -9,27 +9,16 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from filings_pipeline.cli.graphql import BackfillState
-
-PHASE_NAMES = {
-    "filings": "1 ingest ",
-    "analyses": "2 analyse",
-    "rendered_articles": "3 render ",
-    "published_articles": "4 publish",
-}
-
-
-def _label(asset: str) -> str:
-    return PHASE_NAMES.get(asset, asset)
+from filings_pipeline.cli.backfill_state import BackfillProgress
 
 
 def watch_backfill(
-    poll: Callable[[], BackfillState],
+    poll: Callable[[], BackfillProgress],
     *,
     interval_s: float = 1.0,
     timeout_s: float = 3600.0,
     console: Console | None = None,
-) -> BackfillState:
+) -> BackfillProgress:
     """Poll until the backfill ends, drawing one bar per phase. Returns the final state."""
     console = console or Console(stderr=False)
     deadline = time.monotonic() + timeout_s
@@ -48,11 +37,11 @@ def watch_backfill(
             state = poll()
             for p in state.phases:
                 if p.asset not in tasks:
-                    tasks[p.asset] = bars.add_task(_label(p.asset), total=p.targeted, detail="")
-                detail = f"running {p.in_progress}" + (f", failed {p.failed}" if p.failed else "")
+                    tasks[p.asset] = bars.add_task(f"{p.label:<9}", total=p.targeted, detail="")
+                detail = f"running {p.running}" + (f", failed {p.failed}" if p.failed else "")
                 bars.update(
                     tasks[p.asset],
-                    completed=p.materialized + p.failed,
+                    completed=p.done + p.failed,
                     total=p.targeted,
                     detail=detail,
                 )
@@ -62,14 +51,14 @@ def watch_backfill(
 
 
 def _watch_plain(
-    poll: Callable[[], BackfillState], interval_s: float, deadline: float
-) -> BackfillState:
+    poll: Callable[[], BackfillProgress], interval_s: float, deadline: float
+) -> BackfillProgress:
     last = ""
     while True:
         state = poll()
         line = "  ".join(
-            f"{_label(p.asset).strip()} {p.materialized}/{p.targeted}"
-            + (f" (running {p.in_progress})" if p.in_progress else "")
+            f"{p.label} {p.done}/{p.targeted}"
+            + (f" (running {p.running})" if p.running else "")
             + (f" (failed {p.failed})" if p.failed else "")
             for p in state.phases
         )

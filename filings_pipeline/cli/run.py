@@ -13,11 +13,9 @@ from filings_pipeline.cli.graphql import backfill_state, launch_backfill
 from filings_pipeline.cli.instance import dagster_home, prepare_dagster_home, set_pool_limits
 from filings_pipeline.cli.progress import watch_backfill
 from filings_pipeline.cli.server import DagsterDev
-from filings_pipeline.defs.tags import PIPELINE_TAGS
+from filings_pipeline.phases.catalog import ASSETS, PIPELINE_TAGS
 from filings_pipeline.settings import Settings, settings
 from filings_pipeline.store import ContentStore
-
-ASSETS = ["filings", "analyses", "rendered_articles", "published_articles"]
 
 
 def absolute_env(s: Settings) -> dict[str, str]:

@@ -1,13 +1,10 @@
 """`filings-pipeline status`: a backfill's progress per phase, read from the instance itself.
 
-No webserver is needed: the backfill record, its runs and their step events come from the
-Dagster instance at $DAGSTER_HOME, the filings counts from the content store (FILINGS_DB_URL).
-For every (phase, day) the backfill targets, the latest run that covers it decides its state:
-
-- done: the run recorded a materialization of that asset for that day;
-- running: the asset's step started in a run that is still going;
-- failed: the run ended (or the step failed) without materializing it;
-- queued: anything else (not launched yet, in the run queue, or waiting inside its run).
+No webserver is needed: the backfill record and its runs come from the Dagster instance at
+$DAGSTER_HOME, the filings counts from the content store (FILINGS_DB_URL). The per-phase counts
+are Dagster's own (the backfill daemon's record of what it requested, what materialized and
+what failed; see :mod:`filings_pipeline.cli.backfill_state`), the same numbers the run
+command's bars read through GraphQL.
 """
 
 from __future__ import annotations
@@ -16,7 +13,6 @@ import json
 import sys
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -25,104 +21,27 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from filings_pipeline.cli.progress import PHASE_NAMES
+from filings_pipeline.cli.backfill_state import BackfillProgress, PhaseProgress, in_phase_order
+from filings_pipeline.phases.catalog import phase_of
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
 
     from filings_pipeline.store import ContentStore
 
-PHASE_ORDER = ["filings", "analyses", "rendered_articles", "published_articles"]
-# Which content-store table counts the filings a phase has handled for a day.
-PHASE_TABLES = {
-    "filings": "filings",
-    "analyses": "analyses",
-    "rendered_articles": "articles",
-    "published_articles": "publications",
-}
-ENDED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 BAR_WIDTH = 30
 # Automation sensors launch backfills of their own; `status` shows people's by default.
 AUTOMATION_TAG = "dagster/from_automation_condition"
 
 
-@dataclass
-class PhaseProgress:
-    """One phase (asset) of a backfill: partitions by state, and filings handled so far."""
-
-    asset: str
-    targeted: int = 0
-    done: int = 0
-    running: int = 0
-    queued: int = 0
-    failed: int = 0
-    filings: int = 0  # filings this phase handled on its done days (from the content store)
-    done_days: list[str] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return PHASE_NAMES.get(self.asset, self.asset).strip()
-
-
-@dataclass
-class BackfillProgress:
-    """A backfill's status, per-phase progress, throughput and estimated time left."""
-
-    backfill_id: str
-    status: str
-    title: str
-    started: float
-    ended: float | None
-    now: float
-    phases: list[PhaseProgress]
-    runs: dict[str, int] = field(default_factory=dict)  # run status -> count
-
-    @property
-    def done(self) -> bool:
-        return self.status in ENDED
-
-    @property
-    def elapsed_s(self) -> float:
-        return max(0.0, (self.ended or self.now) - self.started)
-
-    @property
-    def throughput_per_min(self) -> float:
-        """Filings through the backfill's last phase per minute so far."""
-        last = self.phases[-1] if self.phases else None
-        minutes = self.elapsed_s / 60
-        return last.filings / minutes if last and minutes > 0 else 0.0
-
-    @property
-    def eta_s(self) -> float | None:
-        """Seconds left at the pace so far (by the last phase's days); None when unknown."""
-        if self.done:
-            return 0.0
-        last = self.phases[-1] if self.phases else None
-        if not last or last.done == 0:
-            return None
-        remaining = last.targeted - last.done - last.failed
-        return self.elapsed_s * remaining / last.done
-
-    def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.update(
-            elapsed_s=round(self.elapsed_s, 1),
-            throughput_per_min=round(self.throughput_per_min, 2),
-            eta_s=None if self.eta_s is None else round(self.eta_s, 1),
-        )
-        for p in out["phases"]:
-            p.pop("done_days")
-        return out
-
-
 class StatusReader:
-    """Reads backfill progress from an instance; caches what finished runs recorded."""
+    """Reads backfill progress from an instance; caches the filings counts of done days."""
 
     def __init__(self, instance: DagsterInstance, store: ContentStore | None = None) -> None:
         self.instance = instance
         self.store = store
-        self._finished: dict[str, dict[str, str]] = {}  # run id -> asset -> state
         self._counts: dict[tuple[str, str], int] = {}  # (asset, day) -> filings, done days only
+        self._graph: Any = None
 
     def backfill(self, backfill_id: str | None = None) -> Any:
         """The backfill with this id, or the latest one. click.ClickException when none."""
@@ -140,36 +59,36 @@ class StatusReader:
         return (launched or latest)[0]
 
     def progress(self, backfill_id: str | None = None) -> BackfillProgress:
-        """A snapshot of a backfill's progress."""
+        """A snapshot of a backfill's progress, from the backfill daemon's own record."""
         from dagster import RunsFilter
 
         bf = self.backfill(backfill_id)
-        if bf.asset_backfill_data is None:
+        if not bf.is_asset_backfill:
             raise click.ClickException(f"backfill {bf.backfill_id} is a job backfill, not assets")
-        targets: dict[str, set[str]] = defaultdict(set)
-        for akp in bf.asset_backfill_data.target_subset.iterate_asset_partitions():
-            targets["/".join(akp.asset_key.path)].add(akp.partition_key)
-        runs = self.instance.get_runs(RunsFilter(tags={"dagster/backfill": bf.backfill_id}))
-        state: dict[tuple[str, str], str] = {}
-        run_counts: dict[str, int] = defaultdict(int)
-        for run in reversed(runs):  # oldest first: a later run (a retry) overrides
-            run_counts[run.status.value] += 1
-            partition = run.tags.get("dagster/partition")
-            if partition is None:
-                continue
-            for asset, s in self._run_states(run).items():
-                state[(asset, partition)] = s
+        graph = self._asset_graph()
+        data = bf.get_asset_backfill_data(graph)
         phases = []
-        ordered = sorted(targets, key=lambda a: (PHASE_ORDER + [a]).index(a))
-        for asset in ordered:
-            p = PhaseProgress(asset, targeted=len(targets[asset]))
-            for day in sorted(targets[asset]):
-                s = state.get((asset, day), "queued")
-                setattr(p, s, getattr(p, s) + 1)
-                if s == "done":
-                    p.done_days.append(day)
-                    p.filings += self._filings(asset, day)
+        for status in data.get_backfill_status_per_asset_key(graph):
+            if not hasattr(status, "partitions_counts_by_status"):
+                continue  # an unpartitioned asset: every asset of the pipeline is daily
+            counts = {k.value: n for k, n in status.partitions_counts_by_status.items()}
+            p = PhaseProgress.from_counts(
+                status.asset_key.to_user_string(),
+                targeted=status.num_targeted_partitions,
+                materialized=counts["MATERIALIZED"],
+                in_progress=counts["IN_PROGRESS"],
+                failed=counts["FAILED"],
+            )
+            key = status.asset_key
+            if key in data.materialized_subset.asset_keys:
+                materialized = data.materialized_subset.get_partitions_subset(key)
+                p.done_days = sorted(materialized.get_partition_keys())
+                p.filings = sum(self._filings(p.asset, day) for day in p.done_days)
             phases.append(p)
+        runs = self.instance.get_runs(RunsFilter(tags={"dagster/backfill": bf.backfill_id}))
+        run_counts: dict[str, int] = defaultdict(int)
+        for run in runs:
+            run_counts[run.status.value] += 1
         return BackfillProgress(
             backfill_id=bf.backfill_id,
             status=bf.status.value,
@@ -177,66 +96,25 @@ class StatusReader:
             started=bf.backfill_timestamp,
             ended=getattr(bf, "backfill_end_timestamp", None),
             now=time.time(),
-            phases=phases,
+            phases=in_phase_order(phases),
             runs=dict(run_counts),
         )
 
-    def _run_states(self, run: Any) -> dict[str, str]:
-        """asset -> done | running | queued | failed, for the assets of one run."""
-        if run.run_id in self._finished:
-            return self._finished[run.run_id]
-        from dagster import DagsterEventType, DagsterRunStatus
+    def _asset_graph(self) -> Any:
+        """The code location's asset graph (Dagster needs it to read a backfill's status)."""
+        if self._graph is None:
+            from filings_pipeline.definitions import defs
 
-        assets = ["/".join(k.path) for k in (run.asset_selection or [])]
-        if run.status in (
-            DagsterRunStatus.QUEUED,
-            DagsterRunStatus.NOT_STARTED,
-            DagsterRunStatus.STARTING,
-        ):
-            return dict.fromkeys(assets, "queued")
-        kinds = {
-            DagsterEventType.STEP_START,
-            DagsterEventType.STEP_SUCCESS,
-            DagsterEventType.STEP_FAILURE,
-            DagsterEventType.ASSET_MATERIALIZATION,
-        }
-        materialized: set[str] = set()
-        started: set[str] = set()
-        ended: set[str] = set()
-        failed: set[str] = set()
-        for entry in self.instance.all_logs(run.run_id, of_type=kinds):
-            ev = entry.dagster_event
-            if ev is None:
-                continue
-            if ev.event_type == DagsterEventType.ASSET_MATERIALIZATION and ev.asset_key:
-                materialized.add("/".join(ev.asset_key.path))
-            elif ev.step_key:
-                {
-                    DagsterEventType.STEP_START: started,
-                    DagsterEventType.STEP_SUCCESS: ended,
-                    DagsterEventType.STEP_FAILURE: failed,
-                }[ev.event_type].add(ev.step_key)
-        out = {}
-        for asset in assets:
-            step = asset.replace("/", "__")
-            if asset in materialized:
-                out[asset] = "done"
-            elif step in failed or run.is_finished:
-                out[asset] = "failed"
-            elif step in started and step not in ended:
-                out[asset] = "running"
-            else:
-                out[asset] = "queued"
-        if run.is_finished:
-            self._finished[run.run_id] = out
-        return out
+            self._graph = defs.resolve_asset_graph()
+        return self._graph
 
     def _filings(self, asset: str, day: str) -> int:
-        if self.store is None or asset not in PHASE_TABLES:
+        phase = phase_of(asset)
+        if self.store is None or phase is None:
             return 0
         key = (asset, day)
         if key not in self._counts:
-            self._counts[key] = self.store.count_rows(PHASE_TABLES[asset], date.fromisoformat(day))
+            self._counts[key] = self.store.count_rows(phase.table, date.fromisoformat(day))
         return self._counts[key]
 
 

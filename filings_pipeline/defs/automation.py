@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from filings_pipeline.defs import tags
+from filings_pipeline.phases.catalog import PHASES
 from filings_pipeline.settings import settings
 
 
@@ -31,20 +31,16 @@ def bounded_eager(days: int | None = None) -> dg.AutomationCondition:
 
 def phase_automation_sensors() -> list[dg.AutomationConditionSensorDefinition]:
     """One automation sensor per downstream phase, running by default, tagging its runs."""
-    specs = [
-        ("analysis_automation", "analysis", tags.ANALYZE_TAGS),
-        ("render_automation", "render", tags.RENDER_TAGS),
-        ("publish_automation", "publish", tags.PUBLISH_TAGS),
-    ]
     return [
         dg.AutomationConditionSensorDefinition(
-            name,
-            target=dg.AssetSelection.groups(group),
-            run_tags=run_tags,
+            p.automation_sensor,
+            target=dg.AssetSelection.groups(p.group),
+            run_tags=dict(p.run_tags),
             default_status=dg.DefaultSensorStatus.RUNNING,
             minimum_interval_seconds=15,
-            description=f"Takes up each recent day for the {group} phase once the phase before "
-            f"finished it. Runs carry {run_tags} for the run queue's tag limits.",
+            description=f"Takes up each recent day for the {p.group} phase once the phase "
+            f"before finished it. Runs carry {dict(p.run_tags)} for the run queue's tag limits.",
         )
-        for name, group, run_tags in specs
+        for p in PHASES
+        if p.automated
     ]

@@ -1,10 +1,12 @@
-"""Small helpers that turn phase reports into Dagster metadata."""
+"""Small helpers that turn phase reports into Dagster metadata, and declare their checks."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import dagster as dg
+
+from filings_pipeline.phases.catalog import Phase
 
 
 def md_table(
@@ -35,3 +37,11 @@ def md_list(items: list[str]) -> dg.MetadataValue:
     return dg.MetadataValue.md(
         "\n".join("- " + s.replace("<", "&lt;").replace(">", "&gt;") for s in items)
     )
+
+
+def phase_checks(phase: Phase, **descriptions: str) -> list[dg.AssetCheckSpec]:
+    """The asset checks of a phase's asset: one spec per ``check_name="description"``."""
+    return [
+        dg.AssetCheckSpec(name, asset=phase.asset, description=text)
+        for name, text in descriptions.items()
+    ]

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 import yaml
 
 from filings_pipeline.cli import graphql
+from filings_pipeline.cli.backfill_state import BackfillProgress
 from filings_pipeline.cli.instance import set_pool_limits
 from filings_pipeline.cli.server import DagsterDev
 
@@ -245,7 +246,7 @@ class LocalDeployment:
 
     def wait_backfill(
         self, backfill_id: str, timeout_s: float = 600.0, interval_s: float = 1.0
-    ) -> graphql.BackfillState:
+    ) -> BackfillProgress:
         """Poll until the backfill ends; its final state. TimeoutError if it does not end."""
         deadline = time.monotonic() + timeout_s
         while True:

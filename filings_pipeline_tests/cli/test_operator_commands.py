@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 from filings_pipeline.cli import main
 from filings_pipeline.cli.backfill import plan
-from filings_pipeline.defs.tags import ANALYZE_TAGS, PIPELINE_TAGS
 from filings_pipeline.devtools.deployment import postgres_storage, write_instance_yaml
 
 
@@ -21,11 +20,18 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+PIPELINE_TAGS = {"filings/phase": "all", "filings/llm": "bedrock"}
+
+
 def test_modes_choose_assets_and_tags() -> None:
     assert plan(False, False) == (["filings", "analyses", "rendered_articles"], PIPELINE_TAGS)
-    assert plan(True, False) == (["filings", "analyses"], ANALYZE_TAGS)
+    assert plan(True, False) == (
+        ["filings", "analyses"],
+        {"filings/phase": "analyze", "filings/llm": "bedrock"},
+    )
     assets, tags = plan(False, True)
-    assert assets[-1] == "published_articles" and tags == PIPELINE_TAGS
+    assert assets == ["filings", "analyses", "rendered_articles", "published_articles"]
+    assert tags == PIPELINE_TAGS
 
 
 @pytest.mark.parametrize(

@@ -50,3 +50,15 @@ def test_rich_view_draws_one_bar_per_phase_and_prints_titles_literally() -> None
     assert len(rows) == 4
     assert rows[0].count("█") == 30  # ingest: all done
     assert rows[3].count("█") == 6 and rows[3].count("░") == 24  # publish: 2 of 10
+
+
+def test_run_bars_draw_the_same_model_as_status(capsys) -> None:
+    from filings_pipeline.cli.progress import watch_backfill
+
+    states = iter([progress(), progress("COMPLETED_SUCCESS")])
+    console = Console(force_terminal=False)
+    final = watch_backfill(lambda: next(states), interval_s=0.0, console=console)
+    assert final.status == "COMPLETED_SUCCESS"
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("[requested] 1 ingest 10/10  2 analyse 6/10 (running 2) (failed 1)")
+    assert "4 publish 2/10" in out[0] and len(out) == 1  # the phases did not change: one line

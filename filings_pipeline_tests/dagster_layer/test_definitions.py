@@ -10,7 +10,7 @@ import dagster as dg
 import yaml
 
 from filings_pipeline.definitions import build_definitions
-from filings_pipeline.defs import tags
+from filings_pipeline.phases.catalog import POOL_LIMITS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,8 +58,8 @@ def test_instance_yaml_limits_match_tags_and_pools() -> None:
         (x["key"], str(x["value"])): x["limit"]
         for x in root["concurrency"]["runs"]["tag_concurrency_limits"]
     }
-    assert limits[("filings/llm", "bedrock")] == tags.POOL_LIMITS["bedrock"] == 5
-    assert limits[("filings/render", "jinja")] == tags.POOL_LIMITS["render"] == 3
+    assert limits[("filings/llm", "bedrock")] == POOL_LIMITS["bedrock"] == 5
+    assert limits[("filings/render", "jinja")] == POOL_LIMITS["render"] == 3
     prod = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())
     assert prod["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
     assert prod["concurrency"] == root["concurrency"]
@@ -76,3 +76,32 @@ def test_instance_config_parses_with_pools(tmp_path: Path) -> None:
         assert cfg.pool_config.pool_granularity.value == "op"
         instance.event_log_storage.set_concurrency_slots("bedrock", 5)
         assert instance.event_log_storage.get_concurrency_info("bedrock").slot_count == 5
+
+
+def test_jobs_sensors_and_assets_follow_the_phase_table() -> None:
+    from filings_pipeline.phases.catalog import PHASES, PIPELINE_TAGS
+
+    defs = build_definitions()
+    repo = defs.get_repository_def()
+    graph = defs.resolve_asset_graph()
+    assets = {a.key.to_user_string(): a for a in defs.assets}
+    sensors = {s.name: s for s in repo.sensor_defs}
+    assert [p.asset for p in PHASES] == [
+        "filings", "analyses", "rendered_articles", "published_articles"
+    ]  # fmt: skip
+    for p in PHASES:
+        key = dg.AssetKey(p.asset)
+        assert graph.get(key).group_name == p.group
+        assert assets[p.asset].op.pool == p.pool
+        job = repo.get_job(p.job)
+        assert dict(job.tags) == dict(p.run_tags) and job.tags["filings/phase"] == p.name
+        assert job.asset_layer.executable_asset_keys == {key}  # the phase's one asset
+        if p.automated:
+            assert dict(sensors[p.automation_sensor].run_tags) == dict(p.run_tags)
+        else:
+            assert p.automation_sensor not in sensors
+    assert [p.name for p in PHASES] == ["ingest", "analyze", "render", "publish"]
+    assert repo.get_job("pipeline_job").tags == dict(PIPELINE_TAGS)
+    assert {s for s in sensors if s.endswith("_automation")} == {
+        "analysis_automation", "render_automation", "publish_automation"
+    }  # fmt: skip

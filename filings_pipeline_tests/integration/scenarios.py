@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from filings_pipeline.defs.tags import PIPELINE_TAGS, POOL_LIMITS
 from filings_pipeline.devtools.converse_server import peak_in_flight, read_call_log
 from filings_pipeline.devtools.deployment import LocalDeployment
+from filings_pipeline.phases.catalog import PIPELINE_TAGS, POOL_LIMITS
 from filings_pipeline_tests.integration.measure import (
     ASSETS,
     all_runs,

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from filings_pipeline.cli import main
 from filings_pipeline.cli.graphql import launch_asset_run
-from filings_pipeline.defs.tags import INGEST_TAGS
 from filings_pipeline.devtools.deployment import LocalDeployment
+from filings_pipeline.phases.catalog import INGEST
 from filings_pipeline.store import ContentStore
 from filings_pipeline_tests.integration.measure import (
     ASSETS,
@@ -135,7 +135,7 @@ def test_sensor_and_automation_take_up_new_days(dep: LocalDeployment, days: DayP
 def test_plain_materialize_without_tags(dep: LocalDeployment, days: DayPlan) -> None:
     """The UI's "Materialize" button: no project tags, only the pools and call slots apply."""
     keys = iso(days.plain_materialize)
-    ingest = dep.launch_backfill(keys, ["filings"], {**INGEST_TAGS}, title="it ingest")
+    ingest = dep.launch_backfill(keys, ["filings"], {**INGEST.run_tags}, title="it ingest")
     assert dep.wait_backfill(ingest, timeout_s=BACKFILL_TIMEOUT_S).status == "COMPLETED_SUCCESS"
     run_ids = [launch_asset_run(dep.url, ["analyses"], k) for k in keys]
     statuses = dep.wait_runs_finished(run_ids, timeout_s=BACKFILL_TIMEOUT_S)

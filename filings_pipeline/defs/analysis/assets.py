@@ -4,10 +4,11 @@ import dagster as dg
 
 from filings_pipeline.defs.automation import bounded_eager
 from filings_pipeline.defs.ingest.assets import filings
-from filings_pipeline.defs.metadata import md_list, md_table
+from filings_pipeline.defs.metadata import md_list, md_table, phase_checks
 from filings_pipeline.defs.partitions import daily_partitions, partition_day
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource
 from filings_pipeline.phases.analyze import analyze_day
+from filings_pipeline.phases.catalog import ANALYZE
 
 
 class AnalysesConfig(dg.Config):
@@ -19,26 +20,19 @@ class AnalysesConfig(dg.Config):
 @dg.asset(
     partitions_def=daily_partitions,
     deps=[filings],
-    group_name="analysis",
-    pool="bedrock",
+    group_name=ANALYZE.group,
+    pool=ANALYZE.pool,
     kinds={"bedrock", "sql"},
     automation_condition=bounded_eager(),
     description="An analysis of every filing of the day: headline, summary, key points, "
     "sentiment, materiality, event type, figures. Keyed by (accession, prompt version, model): "
     "filings that already have a current analysis are not sent to the model again.",
-    check_specs=[
-        dg.AssetCheckSpec(
-            "figures_found_in_filing",
-            asset="analyses",
-            description="Every number an analysis quotes appears in the filing's text. Failing "
-            "analyses are held back from publishing.",
-        ),
-        dg.AssetCheckSpec(
-            "no_failed_analyses",
-            asset="analyses",
-            description="Every filing of the day got an analysis.",
-        ),
-    ],
+    check_specs=phase_checks(
+        ANALYZE,
+        figures_found_in_filing="Every number an analysis quotes appears in the filing's text. "
+        "Failing analyses are held back from publishing.",
+        no_failed_analyses="Every filing of the day got an analysis.",
+    ),
 )
 def analyses(
     context: dg.AssetExecutionContext,

@@ -2,26 +2,24 @@
 
 import dagster as dg
 
-from filings_pipeline.defs.metadata import md_list, md_table
+from filings_pipeline.defs.metadata import md_list, md_table, phase_checks
 from filings_pipeline.defs.partitions import daily_partitions, partition_day
 from filings_pipeline.defs.resources import ContentStoreResource, FilingSourceResource
+from filings_pipeline.phases.catalog import INGEST
 from filings_pipeline.phases.ingest import ingest_day
 
 
 @dg.asset(
     partitions_def=daily_partitions,
-    group_name="ingest",
+    group_name=INGEST.group,
     kinds={"python", "sql"},
     description="The day's 8-K, 10-Q and 10-K filings from the EDGAR daily index (or the sample "
     "mirror): metadata, clean text, 8-K item sections and EX-99 press releases. A filing that "
     "cannot be read is recorded as skipped with its reason; the day goes on.",
-    check_specs=[
-        dg.AssetCheckSpec(
-            "skip_rate_below_20_percent",
-            asset="filings",
-            description="Fewer than one in five listed filings were skipped.",
-        )
-    ],
+    check_specs=phase_checks(
+        INGEST,
+        skip_rate_below_20_percent="Fewer than one in five listed filings were skipped.",
+    ),
     retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
 )
 def filings(

@@ -5,14 +5,14 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-from filings_pipeline.defs import tags
 from filings_pipeline.defs.jobs import ingest_job
 from filings_pipeline.defs.partitions import daily_partitions
 from filings_pipeline.defs.resources import FilingSourceResource
 from filings_pipeline.edgar.fetch import FetchError
+from filings_pipeline.phases.catalog import INGEST
 from filings_pipeline.settings import settings
 
-FILINGS_KEY = dg.AssetKey("filings")
+FILINGS_KEY = dg.AssetKey(INGEST.asset)
 
 
 def sensor_default_status() -> dg.DefaultSensorStatus:
@@ -75,7 +75,7 @@ def new_filings_sensor(
             dg.RunRequest(
                 partition_key=key,
                 run_key=f"filings:{key}:{version}",
-                tags={**tags.INGEST_TAGS, "filings/source_version": version[:60]},
+                tags={**INGEST.run_tags, "filings/source_version": version[:60]},
             )
         )
     keep = {d.isoformat() for d in days}

@@ -3,39 +3,31 @@
 import dagster as dg
 
 from filings_pipeline.defs.automation import bounded_eager
-from filings_pipeline.defs.metadata import md_list, md_table
+from filings_pipeline.defs.metadata import md_list, md_table, phase_checks
 from filings_pipeline.defs.partitions import daily_partitions, partition_day
 from filings_pipeline.defs.rendering.assets import rendered_articles
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource, SiteResource
+from filings_pipeline.phases.catalog import PUBLISH
 from filings_pipeline.phases.publish import publish_day
 
 
 @dg.asset(
     partitions_def=daily_partitions,
     deps=[rendered_articles],
-    group_name="publish",
+    group_name=PUBLISH.group,
     kinds={"html", "s3"},
     automation_condition=bounded_eager(),
     description="Publishes the day's articles and rebuilds the homepage, day and company pages, "
     "Atom feed, sitemap and email digest. Held-back articles are left out of (or retracted "
     "from) every index.",
-    check_specs=[
-        dg.AssetCheckSpec(
-            "every_filing_published_or_held",
-            asset="published_articles",
-            description="Every filing of the day is either published or held back with a reason.",
-        ),
-        dg.AssetCheckSpec(
-            "site_links_resolve",
-            asset="published_articles",
-            description="Every internal link on the built site points to a file of the site.",
-        ),
-        dg.AssetCheckSpec(
-            "feed_and_sitemap_valid",
-            asset="published_articles",
-            description="feed.xml is well-formed Atom and sitemap.xml a sitemaps.org urlset.",
-        ),
-    ],
+    check_specs=phase_checks(
+        PUBLISH,
+        every_filing_published_or_held="Every filing of the day is either published or held "
+        "back with a reason.",
+        site_links_resolve="Every internal link on the built site points to a file of the site.",
+        feed_and_sitemap_valid="feed.xml is well-formed Atom and sitemap.xml a sitemaps.org "
+        "urlset.",
+    ),
 )
 def published_articles(
     context: dg.AssetExecutionContext,

@@ -4,27 +4,26 @@ import dagster as dg
 
 from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.automation import bounded_eager
-from filings_pipeline.defs.metadata import md_table
+from filings_pipeline.defs.metadata import md_table, phase_checks
 from filings_pipeline.defs.partitions import daily_partitions, partition_day
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource, SiteResource
+from filings_pipeline.phases.catalog import RENDER
 from filings_pipeline.phases.render import render_day
 
 
 @dg.asset(
     partitions_def=daily_partitions,
     deps=[analyses],
-    group_name="render",
-    pool="render",
+    group_name=RENDER.group,
+    pool=RENDER.pool,
     kinds={"jinja", "html"},
     automation_condition=bounded_eager(),
     description="Blog article HTML and email HTML/text for each analysed filing of the day.",
-    check_specs=[
-        dg.AssetCheckSpec(
-            "no_active_markup_from_content",
-            asset="rendered_articles",
-            description="No rendered page carries a script element or an on* event attribute.",
-        )
-    ],
+    check_specs=phase_checks(
+        RENDER,
+        no_active_markup_from_content="No rendered page carries a script element or an on* "
+        "event attribute.",
+    ),
 )
 def rendered_articles(
     context: dg.AssetExecutionContext,

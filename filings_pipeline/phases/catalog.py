@@ -1,0 +1,97 @@
+"""The one table of the pipeline's four phases. No dagster here.
+
+Everything that names a phase reads it from this table: the assets' groups and pools, the
+phase jobs and the automation sensors (``defs/``), the run tags the run queue's tag limits
+count, the CLI's backfills, progress bars and `status`, and the benchmark.
+
+A filing goes through the phases in this order: ``filings`` (ingest: fetched from the EDGAR
+index and stored), ``analyses`` (analyse: one validated analysis per filing), ``rendered_articles``
+(render: an article page and an email), ``published_articles`` (publish: on the site).
+
+Run tags: asset tags never become run tags, so every launch path we control sets a phase's
+``run_tags`` explicitly (the phase jobs, the sensors, the automation sensors and the CLI's
+backfills); dagster.yaml's tag concurrency limits count them. Runs launched without them (a
+plain "Materialize" click) are still capped by the ``bedrock`` and ``render`` pools and by the
+deployment-wide call slots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+PHASE_TAG = "filings/phase"
+LLM_TAGS: Mapping[str, str] = MappingProxyType({"filings/llm": "bedrock"})  # limit 5
+RENDER_TAGS: Mapping[str, str] = MappingProxyType({"filings/render": "jinja"})  # limit 3
+# The pools cap steps inside runs (dagster.yaml's tag limits cap the runs carrying the tags).
+POOL_LIMITS: Mapping[str, int] = MappingProxyType({"bedrock": 5, "render": 3})
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase: its asset, where Dagster groups and limits it, and how it is shown."""
+
+    name: str  # the value of the filings/phase run tag
+    number: int  # 1..4, the order a filing goes through
+    asset: str  # the asset key (one daily-partitioned asset per phase)
+    group: str  # the asset group; its job and automation sensor select it
+    label: str  # shown in progress bars and `status`
+    table: str  # the content-store table that holds one row per filing this phase handled
+    job_description: str
+    extra_tags: Mapping[str, str] = field(default_factory=dict, hash=False)  # besides the phase
+    pool: str | None = None  # the pool its step takes a slot of
+    automated: bool = True  # taken up by an automation sensor once the phase before is done
+
+    @property
+    def run_tags(self) -> Mapping[str, str]:
+        """Tags of every run launched for this phase alone (the run queue's limits count them)."""
+        return MappingProxyType({PHASE_TAG: self.name, **self.extra_tags})
+
+    @property
+    def job(self) -> str:
+        """The phase's asset job (its group, for one day)."""
+        return f"{self.name}_job"
+
+    @property
+    def automation_sensor(self) -> str:
+        """The automation sensor that takes a day up for this phase."""
+        return f"{self.group}_automation"
+
+
+INGEST = Phase(
+    "ingest", 1, asset="filings", group="ingest", label="ingest", table="filings",
+    job_description="Fetch a day's filings.",
+    automated=False,  # the new-filings sensor requests its runs
+)  # fmt: skip
+ANALYZE = Phase(
+    "analyze", 2, asset="analyses", group="analysis", label="analyse", table="analyses",
+    extra_tags=LLM_TAGS, pool="bedrock",
+    job_description="Analyse a day's filings (Bedrock-calling: limited to 5 runs at once).",
+)  # fmt: skip
+RENDER = Phase(
+    "render", 3, asset="rendered_articles", group="render", label="render", table="articles",
+    extra_tags=RENDER_TAGS, pool="render",
+    job_description="Render a day's articles (limited to 3 runs at once).",
+)  # fmt: skip
+PUBLISH = Phase(
+    "publish", 4, asset="published_articles", group="publish", label="publish",
+    table="publications",
+    job_description="Publish a day's articles and rebuild the site's indexes.",
+)  # fmt: skip
+
+PHASES: tuple[Phase, ...] = (INGEST, ANALYZE, RENDER, PUBLISH)
+ASSETS: tuple[str, ...] = tuple(p.asset for p in PHASES)
+# A run (or backfill) of all four phases calls Bedrock, so it counts against the LLM limit;
+# its render steps are capped by the `render` pool.
+PIPELINE_TAGS: Mapping[str, str] = MappingProxyType({PHASE_TAG: "all", **LLM_TAGS})
+
+
+def phase_of(asset: str) -> Phase | None:
+    """The phase whose asset this is (None for an asset not in the table)."""
+    return next((p for p in PHASES if p.asset == asset), None)
+
+
+def assets_through(last: Phase) -> list[str]:
+    """The assets of the phases up to and including `last`, in order."""
+    return [p.asset for p in PHASES[: PHASES.index(last) + 1]]
