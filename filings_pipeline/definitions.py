@@ -6,6 +6,7 @@ import dagster as dg
 
 from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.automation import phase_automation_sensors
+from filings_pipeline.defs.delivery.assets import digest_emails
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.ingest.sensors import new_filings_sensor
 from filings_pipeline.defs.jobs import ALL_JOBS
@@ -17,7 +18,7 @@ from filings_pipeline.defs.resources import default_resources
 def build_definitions() -> dg.Definitions:
     """Assemble the definitions (tests call this after setting environment variables)."""
     return dg.Definitions(
-        assets=[filings, analyses, rendered_articles, published_articles],
+        assets=[filings, analyses, rendered_articles, published_articles, digest_emails],
         jobs=ALL_JOBS,
         sensors=[new_filings_sensor, *phase_automation_sensors()],
         resources=default_resources(),

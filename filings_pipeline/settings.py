@@ -16,6 +16,7 @@ from typing import TypeVar
 DEFAULT_FORMS = ("8-K", "8-K/A", "10-Q", "10-K")
 DEFAULT_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
+DEFAULT_EMAIL_FROM = "Filings Desk <desk@filings-desk.invalid>"
 
 T = TypeVar("T")
 
@@ -23,6 +24,17 @@ T = TypeVar("T")
 def _env(name: str, default: str = "") -> str:
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = _env(name).lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {raw!r}")
 
 
 def _list(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -100,6 +112,19 @@ class Settings:
     sensor_lookback_days: int = _f(lambda: _number("FILINGS_SENSOR_LOOKBACK_DAYS", int, 10))
     sensor_interval_seconds: int = _f(lambda: _number("FILINGS_SENSOR_INTERVAL_SECONDS", int, 60))
     new_filings_sensor: str = _f(lambda: _env("FILINGS_NEW_FILINGS_SENSOR", "running").lower())
+    # editorial review and email delivery (README, "Newsletter" and "Editorial review")
+    email_transport: str = _f(lambda: _env("FILINGS_EMAIL_TRANSPORT", "none").lower())
+    email_from: str = _f(lambda: _env("FILINGS_EMAIL_FROM", DEFAULT_EMAIL_FROM))
+    email_to: str = _f(lambda: _env("FILINGS_EMAIL_TO"))
+    email_resend_changed: bool = _f(lambda: _flag("FILINGS_EMAIL_RESEND_CHANGED", False))
+    email_unsubscribe_url: str = _f(lambda: _env("FILINGS_EMAIL_UNSUBSCRIBE_URL"))
+    smtp_host: str = _f(lambda: _env("FILINGS_SMTP_HOST", "localhost"))
+    smtp_port: int = _f(lambda: _number("FILINGS_SMTP_PORT", int, 0))
+    smtp_username: str = _f(lambda: _env("FILINGS_SMTP_USERNAME"))
+    smtp_password: str = field(default_factory=lambda: _env("FILINGS_SMTP_PASSWORD"), repr=False)
+    smtp_starttls: bool = _f(lambda: _flag("FILINGS_SMTP_STARTTLS", True))
+    smtp_ssl: bool = _f(lambda: _flag("FILINGS_SMTP_SSL", False))
+    ses_endpoint_url: str = _f(lambda: _env("SES_ENDPOINT_URL"))
 
     def __post_init__(self) -> None:
         if not self.db_url:
@@ -117,6 +142,11 @@ class Settings:
                 "dagster_home",
                 Path(home).absolute() if home else (self.data_dir / "dagster_home").absolute(),
             )
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where FILINGS_EMAIL_TRANSPORT=none writes each digest message (never the site)."""
+        return self.data_dir / "outbox"
 
     @property
     def cache_dir(self) -> Path:

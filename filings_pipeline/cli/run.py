@@ -46,13 +46,28 @@ def summarise(store: ContentStore, days: list[date]) -> tuple[int, int, int, int
     return published + skipped + held, published, skipped, held
 
 
+def email_summary(store: ContentStore, days: list[date], s: Settings) -> str:
+    """One line on the digests: the ledger's counts, or the outbox folder."""
+    transport = s.email_transport or "none"
+    if transport == "none":
+        files = [p for d in days for p in (s.outbox_dir / d.isoformat()).glob("*.eml")]
+        return f"Digests: {len(files)} messages in the outbox {s.outbox_dir.absolute()}"
+    counts: dict[str, int] = {}
+    for d in days:
+        for row in store.deliveries.for_day(d).values():
+            counts[row.status] = counts.get(row.status, 0) + 1
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
+    return f"Digests via {transport} (ledger, days {days[0]}..{days[-1]}): {parts}"
+
+
 @click.command("run")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First filing day.")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last filing day.")
 @click.option("--per-day", type=int, default=None, help="Sample filings per business day.")
 @click.option("--timeout", type=float, default=3600.0, show_default=True, help="Seconds.")
 def run_command(start, end, per_day, timeout) -> None:
-    """Run all four phases over the sample days (or --start/--end) through a real daemon."""
+    """Run all five phases (the digest email too) over the sample days (or --start/--end)
+    through a real daemon."""
     from filings_pipeline.sample import (
         DEFAULT_FILINGS_PER_DAY,
         default_sample_days,
@@ -95,11 +110,13 @@ def run_command(start, end, per_day, timeout) -> None:
         )
         click.echo(f"Backfill {backfill_id}: {len(keys)} days x {len(ASSETS)} phases")
         state = watch_backfill(lambda: backfill_state(dagster.url, backfill_id), timeout_s=timeout)
-    listed, published, skipped, held = summarise(ContentStore(s.db_url), days)
+    store = ContentStore(s.db_url)
+    listed, published, skipped, held = summarise(store, days)
     homepage = (s.site_dir / "index.html").absolute()
     click.echo(
         f"Backfill {state.status.lower()}: published {published} of {listed} filings "
         f"({skipped} skipped, {held} held back). Homepage: {homepage.as_uri()}"
     )
+    click.echo(email_summary(store, days, s))
     if not state.done or state.status not in ("COMPLETED", "COMPLETED_SUCCESS"):
         raise SystemExit(1)

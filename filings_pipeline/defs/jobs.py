@@ -1,6 +1,6 @@
 """Asset jobs: their tags reach every run launched from them (job page, sensors, CLI backfills).
 
-One job per phase of the phase table, plus one for all four.
+One job per phase of the phase table, plus one for all of them.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ pipeline_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(*(p.group for p in PHASES)),
     partitions_def=daily_partitions,
     tags=dict(PIPELINE_TAGS),
-    description="All four phases for a day.",
+    description="All five phases for a day (the digest email included).",
 )
 
 ALL_JOBS = [*PHASE_JOBS.values(), pipeline_job]

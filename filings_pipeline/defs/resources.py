@@ -16,6 +16,7 @@ from pydantic import PrivateAttr
 
 from filings_pipeline.analysis.bedrock import BedrockConfig
 from filings_pipeline.analysis.schema import AnalysisKey, Analyzer
+from filings_pipeline.delivery.config import DeliveryConfig
 from filings_pipeline.edgar.source import FilingSource
 from filings_pipeline.publishing.models import SitePublisher
 from filings_pipeline.rendering.render import SiteConfig
@@ -190,6 +191,31 @@ class SiteResource(dg.ConfigurableResource):
         return (self.s3.model_copy(update=fill) if fill else self.s3).get_client()
 
 
+class EmailResource(dg.ConfigurableResource):
+    """How the digest goes out: empty fields come from the FILINGS_EMAIL_* / FILINGS_SMTP_*
+    environment variables (the SMTP password only ever from the environment)."""
+
+    transport: str = ""  # none | smtp | ses; empty: FILINGS_EMAIL_TRANSPORT (default none)
+    email_from: str = ""  # empty: FILINGS_EMAIL_FROM
+    email_to: str = ""  # comma-separated or @file; empty: FILINGS_EMAIL_TO
+    smtp_host: str = ""
+    smtp_port: int = 0
+    smtp_username: str = ""
+
+    def config(self) -> DeliveryConfig:
+        from filings_pipeline.delivery import DeliveryConfig
+
+        changes = _set(
+            email_transport=self.transport,
+            email_from=self.email_from,
+            email_to=self.email_to,
+            smtp_host=self.smtp_host,
+            smtp_port=self.smtp_port or None,
+            smtp_username=self.smtp_username,
+        )
+        return DeliveryConfig.from_settings(dataclasses.replace(settings(), **changes))
+
+
 def default_resources() -> dict[str, Any]:
     """The resource set the definitions use: nothing set here, so each run takes its
     configuration from the environment it starts in."""
@@ -198,4 +224,5 @@ def default_resources() -> dict[str, Any]:
         "source": FilingSourceResource(),
         "analyzer": AnalyzerResource(),
         "site": SiteResource(s3=S3Resource()),
+        "email": EmailResource(),
     }

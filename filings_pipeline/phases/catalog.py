@@ -1,4 +1,4 @@
-"""The one table of the pipeline's four phases. No dagster here.
+"""The one table of the pipeline's five phases. No dagster here.
 
 Everything that names a phase reads it from this table: the assets' groups and pools, the
 phase jobs and the automation sensors (``defs/``), the run tags the run queue's tag limits
@@ -6,7 +6,9 @@ count, the CLI's backfills, progress bars and `status`, and the benchmark.
 
 A filing goes through the phases in this order: ``filings`` (ingest: fetched from the EDGAR
 index and stored), ``analyses`` (analyse: one validated analysis per filing), ``rendered_articles``
-(render: an article page and an email), ``published_articles`` (publish: on the site).
+(render: an article page and an email), ``published_articles`` (publish: on the site), then
+the day's ``digest_emails`` (deliver: the digest to each reader once; its table, `deliveries`,
+holds one row per reader rather than per filing).
 
 Run tags: asset tags never become run tags, so every launch path we control sets a phase's
 ``run_tags`` explicitly (the phase jobs, the sensors, the automation sensors and the CLI's
@@ -33,7 +35,7 @@ class Phase:
     """One phase: its asset, where Dagster groups and limits it, and how it is shown."""
 
     name: str  # the value of the filings/phase run tag
-    number: int  # 1..4, the order a filing goes through
+    number: int  # 1..5, the order a filing goes through
     asset: str  # the asset key (one daily-partitioned asset per phase)
     group: str  # the asset group; its job and automation sensor select it
     label: str  # shown in progress bars and `status`
@@ -80,9 +82,14 @@ PUBLISH = Phase(
     job_description="Publish a day's articles and rebuild the site's indexes.",
 )  # fmt: skip
 
-PHASES: tuple[Phase, ...] = (INGEST, ANALYZE, RENDER, PUBLISH)
+DELIVER = Phase(
+    "deliver", 5, asset="digest_emails", group="deliver", label="email", table="deliveries",
+    job_description="Send a day's digest to the list (each reader once: the delivery ledger).",
+)  # fmt: skip
+
+PHASES: tuple[Phase, ...] = (INGEST, ANALYZE, RENDER, PUBLISH, DELIVER)
 ASSETS: tuple[str, ...] = tuple(p.asset for p in PHASES)
-# A run (or backfill) of all four phases calls Bedrock, so it counts against the LLM limit;
+# A run (or backfill) of all the phases calls Bedrock, so it counts against the LLM limit;
 # its render steps are capped by the `render` pool.
 PIPELINE_TAGS: Mapping[str, str] = MappingProxyType({PHASE_TAG: "all", **LLM_TAGS})
 

@@ -1,27 +1,22 @@
-"""Email files: each article's email (HTML + text) and each day's digest (HTML, text, .eml)."""
+"""Email files: each article's email (HTML + text) and each day's digest (HTML + text)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
-from email import policy
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from datetime import date
 
 from filings_pipeline.publishing.models import SiteFile
 from filings_pipeline.rendering import slugs
 from filings_pipeline.rendering.environment import environment
 from filings_pipeline.rendering.models import RenderedArticle, SiteConfig
 from filings_pipeline.rendering.render import email_root
-from filings_pipeline.rendering.timefmt import EASTERN, format_day, moment
+from filings_pipeline.rendering.timefmt import format_day, moment
 from filings_pipeline.rendering.views import entry_view
 
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
-EML = "message/rfc822"
 ARTICLE_CACHE = "public, max-age=3600"
 INDEX_CACHE = "public, max-age=300"
-DIGEST_HOUR = time(18, 0)  # the digest's Date header: 6 PM Eastern on its day
 
 
 def article_email_files(a: RenderedArticle) -> list[SiteFile]:
@@ -49,15 +44,15 @@ def digest_subject(day: date, count: int, site: SiteConfig) -> str:
     return f"{site.title}: {count} {noun} from filings of {format_day(day)}"
 
 
-def _domain(site: SiteConfig) -> str:
-    addr = parseaddr(site.email_from)[1]
-    return addr.rsplit("@", 1)[-1] if "@" in addr else "filings-desk.invalid"
-
-
 def render_digest(
-    day: date, articles: Sequence[RenderedArticle], site: SiteConfig
+    day: date,
+    articles: Sequence[RenderedArticle],
+    site: SiteConfig,
+    *,
+    unsubscribe_url: str = "",
 ) -> tuple[str, str, str]:
-    """(subject, html, text) of one day's digest."""
+    """(subject, html, text) of one day's digest; `unsubscribe_url` adds the recipient's
+    unsubscribe link to the footer of a sent copy."""
     ordered = digest_order(articles)
     subject = digest_subject(day, len(ordered), site)
     env = environment()
@@ -71,36 +66,21 @@ def render_digest(
         "day_label": format_day(day),
         "day_path": slugs.day_path(day),
         "site_url": site.absolute,
+        "unsubscribe_url": unsubscribe_url,
     }
     html = env.get_template("email_digest.html").render(**ctx)
     text = env.get_template("email_digest.txt").render(**ctx)
     return subject, html, text
 
 
-def digest_message(day: date, subject: str, html: str, text: str, site: SiteConfig) -> EmailMessage:
-    """A complete multipart/alternative message (text/plain then text/html), deterministic:
-    Date, Message-ID and MIME boundary all derive from the day."""
-    msg = EmailMessage()
-    msg["From"] = site.email_from
-    msg["To"] = site.email_to
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime.combine(day, DIGEST_HOUR, tzinfo=EASTERN))
-    msg["Message-ID"] = f"<digest-{day.isoformat()}@{_domain(site)}>"
-    # Quoted-printable encodes every '=', so the '='-bearing boundary can never occur in a body.
-    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    msg.set_boundary(f"==filings-digest-{day.isoformat()}==")
-    return msg
-
-
 def digest_files(
     day: date, articles: Sequence[RenderedArticle], site: SiteConfig
 ) -> list[SiteFile]:
-    """email/digests/YYYY-MM-DD.html, .txt and .eml for one day's articles."""
+    """email/digests/YYYY-MM-DD.html and .txt for one day's articles (the web view of the
+    newsletter). The sendable message is built per recipient by `filings_pipeline.delivery`
+    and never published: it carries the recipient's address."""
     subject, html, text = render_digest(day, articles, site)
-    eml = digest_message(day, subject, html, text, site).as_bytes(policy=policy.SMTP)
     return [
         SiteFile(slugs.digest_path(day, "html"), html.encode(), HTML, INDEX_CACHE),
         SiteFile(slugs.digest_path(day, "txt"), text.encode(), TEXT, INDEX_CACHE),
-        SiteFile(slugs.digest_path(day, "eml"), eml, EML, INDEX_CACHE),
     ]

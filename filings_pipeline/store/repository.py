@@ -18,6 +18,7 @@ from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.edgar.models import Filing, FilingHeader, SkippedFiling
 from filings_pipeline.rendering.models import RenderedArticle
 from filings_pipeline.store import tables as t
+from filings_pipeline.store.deliveries import DeliveryLedger
 from filings_pipeline.store.records import (
     ANALYSIS,
     ARTICLE,
@@ -32,6 +33,7 @@ from filings_pipeline.store.records import (
     Publication,
     StoredArticle,
 )
+from filings_pipeline.store.reviews import ReviewBook
 
 _ENGINES: dict[str, sa.Engine] = {}
 _ENGINES_LOCK = threading.Lock()
@@ -77,6 +79,16 @@ class ContentStore:
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
+
+    @property
+    def deliveries(self) -> DeliveryLedger:
+        """The email delivery ledger (store/deliveries.py)."""
+        return DeliveryLedger(self.engine)
+
+    @property
+    def reviews(self) -> ReviewBook:
+        """Editors' decisions on articles (store/reviews.py)."""
+        return ReviewBook(self.engine)
 
     def _replace_day(self, table: sa.Table, day: date, rows: list[dict[str, Any]]) -> None:
         """Make `table` hold exactly `rows` for `day`, in one transaction. Rows whose accession

@@ -81,6 +81,38 @@ site_state = sa.Table(
     sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    # The delivery ledger: one row per (digest day, recipient), claimed before sending.
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("recipient", sa.String(320), primary_key=True),  # lower-cased address
+    sa.Column("status", sa.String(12), nullable=False),  # sending | sent | failed | retry
+    sa.Column("digest_hash", sa.String(64), nullable=False),  # of the digest sent or claimed
+    sa.Column("message_id", sa.String(300), nullable=False),
+    sa.Column("transport", sa.String(10), nullable=False),  # smtp | ses
+    sa.Column("provider_id", sa.String(300)),  # the server's queue id / SES MessageId
+    sa.Column("reason", sa.Text),  # why it failed (or last transient error)
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("sends", sa.Integer, nullable=False, default=0),  # accepted sends, all versions
+    sa.Column("claimed_by", sa.String(200)),
+    sa.Column("claimed_at", sa.DateTime(timezone=True)),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    # An editor's decision on one article, for the content (hash) that was reviewed.
+    sa.Column("accession", sa.String(25), primary_key=True),
+    sa.Column("decision", sa.String(10), nullable=False),  # approved | rejected
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("editor", sa.String(200)),
+    sa.Column("seq", sa.BigInteger, nullable=False),  # increases with every decision
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 
 def add_missing_columns(engine: sa.Engine) -> None:
     """Add columns a store made by an earlier version lacks (create_all only adds tables).

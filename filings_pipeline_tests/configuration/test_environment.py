@@ -15,7 +15,7 @@ SETTINGS = PACKAGE / "settings.py"
 # dev tools and the command line start child processes (dagster dev, servers) with an
 # environment of their own: they may hand the environment on, never read settings from it
 PASS_ON_ALLOWED = ("cli", "devtools")
-SETTINGS_READERS = {"_env", "_list", "_number", "_price"}
+SETTINGS_READERS = {"_env", "_list", "_number", "_price", "_flag"}
 WRITES = {"update", "pop", "setdefault", "clear", "copy", "items"}
 
 

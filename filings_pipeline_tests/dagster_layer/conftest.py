@@ -12,6 +12,7 @@ from dagster_aws.s3 import S3Resource
 from filings_pipeline.defs.resources import (
     AnalyzerResource,
     ContentStoreResource,
+    EmailResource,
     FilingSourceResource,
     SiteResource,
 )
@@ -31,10 +32,13 @@ def mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return manifest
 
 
-def make_resources(content_url: str, site_dir: Path) -> dict[str, Any]:
+def make_resources(
+    content_url: str, site_dir: Path, *, base_url: str = "", email: EmailResource | None = None
+) -> dict[str, Any]:
     return {
+        "email": email or EmailResource(),
         "store": ContentStoreResource(db_url=content_url),
         "source": FilingSourceResource(source="sample"),
         "analyzer": AnalyzerResource(kind="offline"),
-        "site": SiteResource(site_dir=str(site_dir), s3=S3Resource()),
+        "site": SiteResource(site_dir=str(site_dir), base_url=base_url, s3=S3Resource()),
     }

@@ -23,7 +23,13 @@ def test_assets_partitions_pools_and_automation() -> None:
     defs = build_definitions()
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"filings", "analyses", "rendered_articles", "published_articles"}
+    assert keys == {
+        "filings",
+        "analyses",
+        "rendered_articles",
+        "published_articles",
+        "digest_emails",
+    }
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition)
@@ -31,7 +37,10 @@ def test_assets_partitions_pools_and_automation() -> None:
     assets = {a.key.to_user_string(): a for a in defs.assets}
     assert assets["analyses"].op.pool == "bedrock"
     assert assets["rendered_articles"].op.pool == "render"
-    for name in ("analyses", "rendered_articles", "published_articles"):
+    assert graph.get(dg.AssetKey("digest_emails")).parent_keys == {
+        dg.AssetKey("published_articles")
+    }
+    for name in ("analyses", "rendered_articles", "published_articles", "digest_emails"):
         cond = graph.get(dg.AssetKey(name)).automation_condition
         window = [op for op in cond.operands if type(op).__name__ == "InLatestTimeWindowCondition"]
         assert window[0].lookback_timedelta == timedelta(days=7)
@@ -47,7 +56,14 @@ def test_every_launch_path_we_control_tags_its_runs() -> None:
     auto = sensors["analysis_automation"]
     assert auto.run_tags["filings/llm"] == "bedrock"
     assert sensors["render_automation"].run_tags["filings/render"] == "jinja"
-    for s in ("analysis_automation", "render_automation", "publish_automation"):
+    assert repo.get_job("deliver_job").tags["filings/phase"] == "deliver"
+    assert sensors["deliver_automation"].run_tags["filings/phase"] == "deliver"
+    for s in (
+        "analysis_automation",
+        "render_automation",
+        "publish_automation",
+        "deliver_automation",
+    ):
         assert sensors[s].default_status == dg.DefaultSensorStatus.RUNNING
 
 
@@ -87,7 +103,7 @@ def test_jobs_sensors_and_assets_follow_the_phase_table() -> None:
     assets = {a.key.to_user_string(): a for a in defs.assets}
     sensors = {s.name: s for s in repo.sensor_defs}
     assert [p.asset for p in PHASES] == [
-        "filings", "analyses", "rendered_articles", "published_articles"
+        "filings", "analyses", "rendered_articles", "published_articles", "digest_emails"
     ]  # fmt: skip
     for p in PHASES:
         key = dg.AssetKey(p.asset)
@@ -100,8 +116,8 @@ def test_jobs_sensors_and_assets_follow_the_phase_table() -> None:
             assert dict(sensors[p.automation_sensor].run_tags) == dict(p.run_tags)
         else:
             assert p.automation_sensor not in sensors
-    assert [p.name for p in PHASES] == ["ingest", "analyze", "render", "publish"]
+    assert [p.name for p in PHASES] == ["ingest", "analyze", "render", "publish", "deliver"]
     assert repo.get_job("pipeline_job").tags == dict(PIPELINE_TAGS)
     assert {s for s in sensors if s.endswith("_automation")} == {
-        "analysis_automation", "render_automation", "publish_automation"
+        "analysis_automation", "render_automation", "publish_automation", "deliver_automation"
     }  # fmt: skip

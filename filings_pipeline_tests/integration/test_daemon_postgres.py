@@ -103,14 +103,15 @@ def test_cli_backfill_and_status_watch(dep: LocalDeployment, days: DayPlan, figu
 def test_sensor_and_automation_take_up_new_days(dep: LocalDeployment, days: DayPlan) -> None:
     instance = dep.instance()
     keys = iso(days.sensor)
-    wanted = {(a, d) for a in ASSETS for d in keys}
+    phases = [*ASSETS, "digest_emails"]  # recent days: delivery automation sends their digest
+    wanted = {(a, d) for a in phases for d in keys}
     wait_until(
-        lambda: set(materializations(instance, ASSETS, keys)) >= wanted,
+        lambda: set(materializations(instance, phases, keys)) >= wanted,
         BACKFILL_TIMEOUT_S,
-        f"the sensor and automation to carry {keys} through all four phases",
+        f"the sensor and automation to carry {keys} through all five phases",
     )
     wait_until(lambda: all(r.is_finished for r in all_runs(instance)), 300, "runs to finish")
-    counts = materializations(instance, ASSETS, keys)
+    counts = materializations(instance, phases, keys)
     assert counts == {k: 1 for k in wanted}
     runs = [r for r in all_runs(instance) if r.tags.get("dagster/partition") in keys]
     by_sensor: dict[str, set[str]] = {}
@@ -124,6 +125,7 @@ def test_sensor_and_automation_take_up_new_days(dep: LocalDeployment, days: DayP
         "analysis_automation": {"analyze"},
         "render_automation": {"render"},
         "publish_automation": {"publish"},
+        "deliver_automation": {"deliver"},
     }
     assert all(
         r.tags.get("filings/llm") == "bedrock"

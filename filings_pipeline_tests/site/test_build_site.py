@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime
-from email import policy
-from email.parser import BytesParser
 
 import pytest
 from bs4 import BeautifulSoup
@@ -60,7 +58,6 @@ def test_site_has_every_page(seven: list[RenderedArticle], built: dict[str, Site
             f"days/{d}.html",
             f"email/digests/{d}.html",
             f"email/digests/{d}.txt",
-            f"email/digests/{d}.eml",
         ):
             assert path in built
     for path in (
@@ -98,7 +95,6 @@ def test_content_types_and_cache_control(built: dict[str, SiteFile], seven) -> N
         "feed.xml": ("application/atom+xml; charset=utf-8", "public, max-age=300"),
         "sitemap.xml": ("application/xml", "public, max-age=300"),
         "favicon.svg": ("image/svg+xml", "public, max-age=86400"),
-        "email/digests/2026-11-16.eml": ("message/rfc822", "public, max-age=300"),
         "email/digests/2026-11-16.txt": ("text/plain; charset=utf-8", "public, max-age=300"),
     }
     for path, (ctype, cache) in expected.items():
@@ -192,24 +188,19 @@ def test_sitemap_lists_every_article(seven, built: dict[str, SiteFile]) -> None:
     assert b"<!--" not in absolute.body
 
 
-def test_digest_eml_is_multipart_alternative(seven, built: dict[str, SiteFile]) -> None:
-    msg = BytesParser(policy=policy.default).parsebytes(built["email/digests/2026-11-16.eml"].body)
-    assert msg.get_content_type() == "multipart/alternative"
-    parts = [p.get_content_type() for p in msg.iter_parts()]
-    assert parts == ["text/plain", "text/html"]
-    assert msg["Message-ID"] == "<digest-2026-11-16@filings-desk.invalid>"
-    assert msg["Date"] == "Mon, 16 Nov 2026 18:00:00 -0500"
-    assert msg["Subject"] == "Filings Desk: 3 articles from filings of Nov 16, 2026"
-    assert msg["From"] and msg["To"]
-    html = msg.get_body(("html",)).get_content()
-    text = msg.get_body(("plain",)).get_content()
+def test_digest_web_view_is_on_the_site_but_no_message(seven, built: dict[str, SiteFile]) -> None:
+    """The sendable .eml carries a reader's address: it is built per reader by delivery, never
+    published (it used to be, at email/digests/DAY.eml)."""
+    assert not [p for p in built if p.endswith(".eml")]
+    html = built["email/digests/2026-11-16.html"].body.decode()
     day = [a for a in seven if a.day == date(2026, 11, 16)]
     soup = BeautifulSoup(html, "html.parser")
     story_links = {a["href"] for a in soup.find_all("a", string="Read the article")}
     assert story_links == {f"../../articles/{a.slug}.html" for a in day}
     assert soup.find("style") is None and soup.find("table")
+    assert "Unsubscribe" not in html  # the per-reader link is only in sent copies
+    text = built["email/digests/2026-11-16.txt"].body.decode()
     assert all(f"articles/{a.slug}.html" in text for a in day)
-    assert html.replace("\r\n", "\n") == built["email/digests/2026-11-16.html"].body.decode()
 
 
 def test_digest_orders_most_material_first() -> None:
@@ -262,7 +253,7 @@ def test_retracted_article_vanishes_everywhere(seven) -> None:
     assert all(gone.slug not in f.path for f in files)
     for f in files:
         assert gone.slug.encode() not in f.body, f.path
-        assert gone.accession.encode() not in f.body or f.path.endswith(".eml"), f.path
+        assert gone.accession.encode() not in f.body, f.path
 
 
 def test_empty_site_is_valid() -> None:
@@ -326,6 +317,3 @@ def test_hostile_text_is_escaped_across_the_site(payload: str) -> None:
     feed = etree.fromstring(pages["feed.xml"].body)
     assert feed.find(f"{A}entry/{A}title").text == f"Headline {payload}"
     assert feed.findtext(f"{A}title") == f"Desk {payload}"
-    eml = BytesParser(policy=policy.default).parsebytes(pages["email/digests/2026-11-16.eml"].body)
-    assert executable_markup(eml.get_body(("html",)).get_content()) == []
-    assert payload in eml["Subject"] or "Desk" in eml["Subject"]

@@ -1,0 +1,1 @@
+"""Dagster definitions for the delivery phase (the daily digest by email)."""
