@@ -13,14 +13,15 @@ from filings_pipeline.defs.jobs import ALL_JOBS
 from filings_pipeline.defs.publishing.assets import published_articles
 from filings_pipeline.defs.rendering.assets import rendered_articles
 from filings_pipeline.defs.resources import default_resources
+from filings_pipeline.defs.review.jobs import review_job, review_sensor
 
 
 def build_definitions() -> dg.Definitions:
     """Assemble the definitions (tests call this after setting environment variables)."""
     return dg.Definitions(
         assets=[filings, analyses, rendered_articles, published_articles, digest_emails],
-        jobs=ALL_JOBS,
-        sensors=[new_filings_sensor, *phase_automation_sensors()],
+        jobs=[*ALL_JOBS, review_job],
+        sensors=[new_filings_sensor, review_sensor, *phase_automation_sensors()],
         resources=default_resources(),
         # One process per run: every step of a day's run executes in the run worker. A fresh
         # process per step cost ~4 s of start-up each on a 2-core machine (bench/README.md);

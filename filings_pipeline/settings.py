@@ -113,6 +113,7 @@ class Settings:
     sensor_interval_seconds: int = _f(lambda: _number("FILINGS_SENSOR_INTERVAL_SECONDS", int, 60))
     new_filings_sensor: str = _f(lambda: _env("FILINGS_NEW_FILINGS_SENSOR", "running").lower())
     # editorial review and email delivery (README, "Newsletter" and "Editorial review")
+    publish_mode: str = _f(lambda: _env("FILINGS_PUBLISH_MODE", "auto").lower())
     email_transport: str = _f(lambda: _env("FILINGS_EMAIL_TRANSPORT", "none").lower())
     email_from: str = _f(lambda: _env("FILINGS_EMAIL_FROM", DEFAULT_EMAIL_FROM))
     email_to: str = _f(lambda: _env("FILINGS_EMAIL_TO"))

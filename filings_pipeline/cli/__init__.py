@@ -6,6 +6,7 @@ import click
 
 from filings_pipeline.cli.backfill import backfill_command
 from filings_pipeline.cli.edgar_commands import index_command, inspect_command
+from filings_pipeline.cli.review import review_command
 from filings_pipeline.cli.run import run_command
 from filings_pipeline.cli.status import status_command
 
@@ -55,5 +56,6 @@ def sample_command(start, end, per_day) -> None:
 main.add_command(run_command)
 main.add_command(backfill_command)
 main.add_command(status_command)
+main.add_command(review_command)
 main.add_command(index_command)
 main.add_command(inspect_command)

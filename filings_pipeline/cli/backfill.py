@@ -20,15 +20,18 @@ from filings_pipeline.settings import settings
 MAX_DAYS = 3660
 
 
-def plan(analyze_only: bool, publish: bool) -> tuple[list[str], dict[str, str]]:
-    """(assets, run tags) for the chosen mode."""
+def plan(analyze_only: bool, publish: bool | None = None) -> tuple[list[str], dict[str, str]]:
+    """(assets, run tags) for the chosen mode. By default a backfill publishes, as the publish
+    automation does: what reaches the site is decided by FILINGS_PUBLISH_MODE (in `review`
+    mode every article waits for an editor), the same for every launch path. The digest email
+    is never part of a backfill (no mass mailing of old days)."""
     if analyze_only and publish:
         raise click.UsageError("--analyze-only and --publish exclude each other")
     if analyze_only:
         return assets_through(ANALYZE), {**ANALYZE.run_tags}
-    if publish:
-        return assets_through(PUBLISH), {**PIPELINE_TAGS}
-    return assets_through(RENDER), {**PIPELINE_TAGS}
+    if publish is False:
+        return assets_through(RENDER), {**PIPELINE_TAGS}
+    return assets_through(PUBLISH), {**PIPELINE_TAGS}
 
 
 def partition_keys(start: date, end: date) -> list[str]:
@@ -45,7 +48,12 @@ def partition_keys(start: date, end: date) -> list[str]:
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day.")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: --start).")
 @click.option("--analyze-only", is_flag=True, help="Only ingest and analyse (no rendering).")
-@click.option("--publish", is_flag=True, help="Also publish the rendered articles to the site.")
+@click.option(
+    "--publish/--no-publish",
+    default=None,
+    help="Publish (the default; FILINGS_PUBLISH_MODE decides what reaches the site) or stop "
+    "after rendering.",
+)
 @click.option(
     "--url",
     default=lambda: settings().dagster_url,
@@ -60,9 +68,11 @@ def backfill_command(start, end, analyze_only, publish, url, title, quiet, as_js
 
     \b
     Phases launched:
-      default         ingest, analyse, render (nothing goes on the site: review first)
-      --publish       ingest, analyse, render, publish
+      default         ingest, analyse, render, publish (FILINGS_PUBLISH_MODE=review
+                      keeps every article pending review, off the site, as automation does)
+      --no-publish    ingest, analyse, render
       --analyze-only  ingest, analyse
+    The digest email is not sent by a backfill (deliver_job sends chosen days).
     Runs are tagged filings/llm=bedrock (at most 5 such runs at once); the bedrock and render
     pools cap analysis steps at 5 and render steps at 3. Follow it with `filings-pipeline
     status --watch`.

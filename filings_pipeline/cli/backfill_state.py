@@ -61,6 +61,7 @@ class BackfillProgress:
     now: float
     phases: list[PhaseProgress]
     runs: dict[str, int] = field(default_factory=dict)  # run status -> count
+    pending_review: int = 0  # articles of the backfill's days waiting for an editor
 
     @property
     def done(self) -> bool:

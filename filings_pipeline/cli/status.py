@@ -98,7 +98,15 @@ class StatusReader:
             now=time.time(),
             phases=in_phase_order(phases),
             runs=dict(run_counts),
+            pending_review=self._pending(phases),
         )
+
+    def _pending(self, phases: list[PhaseProgress]) -> int:
+        """Articles of the days this backfill published that wait for review."""
+        if self.store is None:
+            return 0
+        days = {d for p in phases for d in p.done_days}
+        return sum(1 for a in self.store.reviews.pending() if a.day.isoformat() in days)
 
     def _asset_graph(self) -> Any:
         """The code location's asset graph (Dagster needs it to read a backfill's status)."""
@@ -177,12 +185,20 @@ def render_rich(bp: BackfillProgress) -> Group:
             Text(str(p.failed), style="red" if p.failed else ""),
             str(p.filings),
         )
-    return Group(Text(summary_line(bp)), table)
+    return Group(
+        Text(summary_line(bp)), table, *([Text(review_line(bp))] if bp.pending_review else [])
+    )
 
 
 def plain_text(bp: BackfillProgress) -> str:
     """The same as plain lines (not a terminal)."""
-    return "\n".join([summary_line(bp), *(f"  {phase_line(p)}" for p in bp.phases)])
+    lines = [summary_line(bp), *(f"  {phase_line(p)}" for p in bp.phases)]
+    return "\n".join(lines + ([review_line(bp)] if bp.pending_review else []))
+
+
+def review_line(bp: BackfillProgress) -> str:
+    """What waits for an editor (FILINGS_PUBLISH_MODE=review)."""
+    return f"{bp.pending_review} article(s) pending review: filings-pipeline review list"
 
 
 # ----- the command -----

@@ -159,8 +159,13 @@ class SiteResource(dg.ConfigurableResource):
     title: str = "Filings Desk"
     s3_bucket: str = ""  # empty: FILINGS_SITE_S3_BUCKET; set -> publish to S3
     s3_prefix: str = ""  # empty: FILINGS_SITE_S3_PREFIX
+    publish_mode: str = ""  # auto | review; empty: FILINGS_PUBLISH_MODE (default auto)
     s3: S3Resource
     _pub: Any = PrivateAttr(default=None)
+
+    def mode(self) -> str:
+        """auto | review: this field, else FILINGS_PUBLISH_MODE, else auto."""
+        return (self.publish_mode or settings().publish_mode or "auto").strip().lower()
 
     def site_config(self) -> SiteConfig:
         return SiteConfig(title=self.title, base_url=self.base_url or settings().site_base_url)

@@ -16,7 +16,8 @@ from filings_pipeline.publishing.models import SiteFile, SitePublisher, SyncRepo
 from filings_pipeline.publishing.site import build_site, check_internal_links
 from filings_pipeline.rendering.render import SiteConfig
 from filings_pipeline.store import ContentStore
-from filings_pipeline.store.records import Publication
+from filings_pipeline.store.records import ArticleMeta, Publication
+from filings_pipeline.store.reviews import APPROVED, PENDING, Review
 
 
 @dataclass
@@ -27,6 +28,8 @@ class PublishReport:
     filings: list[str] = field(default_factory=list)  # the day's accessions
     published: list[str] = field(default_factory=list)  # accessions published
     held: dict[str, str] = field(default_factory=dict)  # accession -> reason
+    pending: list[str] = field(default_factory=list)  # review mode: awaiting an editor
+    mode: str = "auto"  # auto | review (FILINGS_PUBLISH_MODE)
     site_articles: int = 0
     site_files: int = 0
     sync: SyncReport = field(default_factory=SyncReport)
@@ -39,7 +42,8 @@ class PublishReport:
     @property
     def unaccounted(self) -> list[str]:
         """Filings of the day neither published nor held back with a reason."""
-        return [a for a in self.filings if a not in self.published and not self.held.get(a)]
+        accounted = set(self.published) | set(self.pending)
+        return [a for a in self.filings if a not in accounted and not self.held.get(a)]
 
 
 def xml_problems(files: list[SiteFile]) -> list[str]:
@@ -90,6 +94,23 @@ def _decision(p: Publication) -> tuple:
     return (p.accession, p.status, p.slug, p.reason, p.path, p.content_hash)
 
 
+PUBLISH_MODES = ("auto", "review")
+
+
+def _review_verdict(art: ArticleMeta | None, review: Review | None) -> tuple[str, str] | None:
+    """In review mode: (status, reason) keeping a publishable article off the site, or None
+    when an editor approved exactly this content."""
+    if art is None or not art.publishable:
+        return None  # held back for its own reason, review or not
+    if review is not None and review.content_hash == art.content_hash:
+        if review.decision == APPROVED:
+            return None
+        return "held", f"rejected by the editor: {review.reason or 'no reason given'}"
+    if review is not None:
+        return PENDING, "pending review (changed since the editor's decision)"
+    return PENDING, "pending review"
+
+
 def publish_day(
     store: ContentStore,
     day: date,
@@ -97,6 +118,7 @@ def publish_day(
     site: SiteConfig,
     *,
     key: AnalysisKey,
+    mode: str = "auto",
 ) -> PublishReport:
     """Record the day's publishing decisions and make the destination hold the whole site.
 
@@ -106,15 +128,31 @@ def publish_day(
     successful sync, nothing is rebuilt (a re-run costs milliseconds). The fingerprint is
     recorded only after a sync succeeds, so a crash in between rebuilds next time. The
     decisions read accession numbers and article metadata only, no filing text or page body.
+
+    `mode="review"` (FILINGS_PUBLISH_MODE): a publishable article goes on the site only once an
+    editor approved its current content; until then it is "pending" (off the site, and so off
+    the digest); a rejected one is held back with the editor's reason.
     """
-    report = PublishReport(day)
+    if mode not in PUBLISH_MODES:
+        raise ValueError(f"FILINGS_PUBLISH_MODE must be auto or review, not {mode!r}")
+    report = PublishReport(day, mode=mode)
     with store.lock("site-publish"):
         report.filings = store.accessions_for_day(day)
         articles = {a.accession: a for a in store.article_meta_for_day(day)}
         analyses = store.analyses_for(report.filings, key)
+        reviews = store.reviews.for_accessions(list(articles)) if mode == "review" else {}
         pubs: list[Publication] = []
         for acc in report.filings:
             art = articles.get(acc)
+            verdict = _review_verdict(art, reviews.get(acc)) if mode == "review" else None
+            if verdict is not None and art is not None:
+                status, reason = verdict
+                pubs.append(Publication(acc, day, status, art.slug, reason))
+                if status == PENDING:
+                    report.pending.append(acc)
+                else:
+                    report.held[acc] = reason
+                continue
             if art is not None and art.publishable:
                 path = f"articles/{art.slug}.html"
                 pubs.append(

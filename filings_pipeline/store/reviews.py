@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
 from filings_pipeline.store import tables as t
 
 APPROVED, REJECTED = "approved", "rejected"
+PENDING = "pending"  # the publication status of an article waiting for review
+
+
+@dataclass(frozen=True)
+class PendingArticle:
+    """An article the last publish of its day left waiting for an editor."""
+
+    accession: str
+    day: date
+    company: str
+    headline: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -78,3 +90,31 @@ class ReviewBook:
         q = sa.select(t.reviews).where(t.reviews.c.seq > seq).order_by(t.reviews.c.seq)
         with self.engine.connect() as conn:
             return [_row(r) for r in conn.execute(q)]
+
+    def pending(self, day: date | None = None) -> list[PendingArticle]:
+        """Publications in status `pending`, oldest day first (optionally of one day)."""
+        p, a = t.publications.c, t.articles.c
+        q = (
+            sa.select(p.accession, p.day, p.reason, a.data)
+            .join(t.articles, a.accession == p.accession)
+            .where(p.status == PENDING)
+            .order_by(p.day, p.accession)
+        )
+        if day is not None:
+            q = q.where(p.day == day)
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(q))
+        return [
+            PendingArticle(
+                r.accession, r.day, str(r.data.get("company", "")),
+                str(r.data.get("headline", "")), r.reason or "pending review",
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def rendered(self, accessions: list[str]) -> dict[str, tuple[date, str]]:
+        """accession -> (day, content hash) of the rendered articles among these."""
+        c = t.articles.c
+        q = sa.select(c.accession, c.day, c.content_hash).where(c.accession.in_(accessions))
+        with self.engine.connect() as conn:
+            return {r.accession: (r.day, r.content_hash) for r in conn.execute(q)}

@@ -25,6 +25,8 @@ PIPELINE_TAGS = {"filings/phase": "all", "filings/llm": "bedrock"}
 
 def test_modes_choose_assets_and_tags() -> None:
     assert plan(False, False) == (["filings", "analyses", "rendered_articles"], PIPELINE_TAGS)
+    # the default publishes, as the publish automation does (the publish mode decides)
+    assert plan(False) == plan(False, None) == plan(False, True)
     assert plan(True, False) == (
         ["filings", "analyses"],
         {"filings/phase": "analyze", "filings/llm": "bedrock"},

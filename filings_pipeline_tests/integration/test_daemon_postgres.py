@@ -67,7 +67,8 @@ def test_cli_backfill_and_status_watch(dep: LocalDeployment, days: DayPlan, figu
     assert launched.exit_code == 0, launched.output
     info = json.loads(launched.output)
     backfill_id = info["backfill_id"]
-    assert info["assets"] == ["filings", "analyses", "rendered_articles"]  # default: no publish
+    # default: through publishing, as the publish automation (FILINGS_PUBLISH_MODE decides)
+    assert info["assets"] == ["filings", "analyses", "rendered_articles", "published_articles"]
     env = {"DAGSTER_HOME": str(dep.home), "FILINGS_DB_URL": dep.content_db_url}
     watched = runner.invoke(
         main,
@@ -75,24 +76,25 @@ def test_cli_backfill_and_status_watch(dep: LocalDeployment, days: DayPlan, figu
         env=env,
     )
     assert watched.exit_code == 0, watched.output
-    final = watched.output.strip().splitlines()[-4:]
+    final = watched.output.strip().splitlines()[-5:]
     assert "[completed_success]" in final[0], watched.output
     n = len(days.cli_backfill)
-    for line, label in zip(final[1:], ("ingest", "analyse", "render"), strict=True):
+    for line, label in zip(final[1:], ("ingest", "analyse", "render", "publish"), strict=True):
         assert label in line and f"{n}/{n} days done, 0 running, 0 queued, 0 failed" in line
     snapshot = runner.invoke(main, ["status", "--json"], env=env)  # the latest backfill
     assert snapshot.exit_code == 0, snapshot.output
     progress = json.loads(snapshot.output)
     assert progress["backfill_id"] == backfill_id
     store = ContentStore(dep.content_db_url)
-    for phase, table in zip(progress["phases"], ("filings", "analyses", "articles"), strict=True):
+    tables = ("filings", "analyses", "articles", "publications")
+    for phase, table in zip(progress["phases"], tables, strict=True):
         expected = sum(store.count_rows(table, d) for d in days.cli_backfill)
         assert phase["filings"] == expected > 0
     instance = dep.instance()
     runs = all_runs(instance, {"dagster/backfill": backfill_id})
     assert {r.tags.get("filings/launched_by") for r in runs} == {"cli-backfill"}
     counts = materializations(instance, ASSETS, iso(days.cli_backfill))
-    assert counts == {(a, d): 1 for a in ASSETS[:3] for d in iso(days.cli_backfill)}
+    assert counts == {(a, d): 1 for a in ASSETS for d in iso(days.cli_backfill)}
     figures["postgres_cli_backfill"] = {
         "days": n,
         "elapsed_s": progress["elapsed_s"],

@@ -37,15 +37,23 @@ def published_articles(
 ) -> dg.MaterializeResult:
     day = partition_day(context)
     publisher = site.publisher()
-    report = publish_day(store.get(), day, publisher, site.site_config(), key=analyzer.identity())
+    content = store.get()
+    report = publish_day(
+        content, day, publisher, site.site_config(), key=analyzer.identity(), mode=site.mode()
+    )
+    pending = {p.accession: f"{p.company}: {p.headline}" for p in content.reviews.pending(day)}
     context.log.info(
-        f"{day}: {len(report.published)} published, {len(report.held)} held back; site has "
+        f"{day}: {len(report.published)} published, {len(report.held)} held back, "
+        f"{len(report.pending)} pending review ({report.mode} mode); site has "
         f"{report.site_articles} articles; homepage {report.homepage}"
     )
     return dg.MaterializeResult(
         metadata={
             "published": len(report.published),
             "held_back": md_table(report.held),
+            "publish_mode": report.mode,
+            "pending_review": len(report.pending),
+            "pending_articles": md_table(pending, value="article"),
             "site_articles": report.site_articles,
             "site_rebuilt": report.site_rebuilt,
             "site_files": report.site_files,

@@ -1,0 +1,1 @@
+"""Dagster definitions for editorial review (FILINGS_PUBLISH_MODE=review)."""
