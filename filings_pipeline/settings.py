@@ -18,6 +18,13 @@ DEFAULT_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
 DEFAULT_EMAIL_FROM = "Filings Desk <desk@filings-desk.invalid>"
 
+# Replaced by FILINGS_LOOKBACK_DAYS: two windows let the sensor re-ingest days that automation
+# never analysed or published.
+REMOVED = {
+    "FILINGS_AUTOMATION_LOOKBACK_DAYS": "FILINGS_LOOKBACK_DAYS",
+    "FILINGS_SENSOR_LOOKBACK_DAYS": "FILINGS_LOOKBACK_DAYS",
+}
+
 T = TypeVar("T")
 
 
@@ -89,6 +96,8 @@ class Settings:
     edgar_archives_url: str = _f(lambda: _env("EDGAR_ARCHIVES_URL", "https://www.sec.gov/Archives"))
     edgar_data_url: str = _f(lambda: _env("EDGAR_DATA_URL", "https://data.sec.gov"))
     edgar_rate_limit: float = _f(lambda: _number("EDGAR_RATE_LIMIT", float, 8.0))
+    edgar_retries: int = _f(lambda: _number("EDGAR_RETRIES", int, 4))
+    edgar_retry_backoff: float = _f(lambda: _number("EDGAR_RETRY_BACKOFF_SECONDS", float, 2.0))
     forms: tuple[str, ...] = _f(lambda: _list("EDGAR_FORMS", DEFAULT_FORMS))
     watchlist: tuple[str, ...] = _f(lambda: _list("EDGAR_WATCHLIST"))
     # the analyzer
@@ -108,8 +117,7 @@ class Settings:
     price_input_per_mtok: float | None = _f(lambda: _price("BEDROCK_PRICE_INPUT_PER_MTOK"))
     price_output_per_mtok: float | None = _f(lambda: _price("BEDROCK_PRICE_OUTPUT_PER_MTOK"))
     # automation and sensors
-    automation_lookback_days: int = _f(lambda: _number("FILINGS_AUTOMATION_LOOKBACK_DAYS", int, 7))
-    sensor_lookback_days: int = _f(lambda: _number("FILINGS_SENSOR_LOOKBACK_DAYS", int, 10))
+    lookback_days: int = _f(lambda: _number("FILINGS_LOOKBACK_DAYS", int, 7))
     sensor_interval_seconds: int = _f(lambda: _number("FILINGS_SENSOR_INTERVAL_SECONDS", int, 60))
     new_filings_sensor: str = _f(lambda: _env("FILINGS_NEW_FILINGS_SENSOR", "running").lower())
     # editorial review and email delivery (README, "Newsletter" and "Editorial review")
@@ -128,6 +136,17 @@ class Settings:
     ses_endpoint_url: str = _f(lambda: _env("SES_ENDPOINT_URL"))
 
     def __post_init__(self) -> None:
+        for old, new in REMOVED.items():
+            if _env(old):
+                raise ValueError(
+                    f"{old} is no longer read: set {new} instead (one window for the "
+                    "new-filings sensor and automation, so every day the sensor ingests is "
+                    "also analysed and published)"
+                )
+        if self.lookback_days < 1:
+            raise ValueError(f"FILINGS_LOOKBACK_DAYS must be at least 1, got {self.lookback_days}")
+        if self.edgar_retries < 0:
+            raise ValueError(f"EDGAR_RETRIES must not be negative, got {self.edgar_retries}")
         if not self.db_url:
             url = _env("FILINGS_DB_URL") or f"sqlite:///{(self.data_dir / 'content.db').absolute()}"
             object.__setattr__(self, "db_url", url)

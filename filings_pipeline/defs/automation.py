@@ -11,8 +11,9 @@ from filings_pipeline.settings import settings
 
 
 def lookback_days() -> int:
-    """How many recent days automation may act on (FILINGS_AUTOMATION_LOOKBACK_DAYS, default 7)."""
-    return settings().automation_lookback_days
+    """How many recent days automation and the new-filings sensor act on (FILINGS_LOOKBACK_DAYS,
+    default 7): one window for both, so every day the sensor ingests is analysed and published."""
+    return settings().lookback_days
 
 
 def bounded_eager(days: int | None = None) -> dg.AutomationCondition:

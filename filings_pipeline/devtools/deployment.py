@@ -93,7 +93,7 @@ class LocalDeployment:
         start_date: date | None = None,
         new_filings_sensor: bool = False,
         sensor_interval_s: int = 5,
-        sensor_lookback_days: int = 7,
+        lookback_days: int = 7,
         env: dict[str, str] | None = None,
         port: int | None = None,
         start_timeout_s: float = 240.0,
@@ -118,7 +118,7 @@ class LocalDeployment:
         self.start_date = start_date or (min(self.days) if self.days else None)
         self.new_filings_sensor = new_filings_sensor
         self.sensor_interval_s = sensor_interval_s
-        self.sensor_lookback_days = sensor_lookback_days
+        self.lookback_days = lookback_days
         self.extra_env = dict(env or {})
         self.port = port
         self.start_timeout_s = start_timeout_s
@@ -184,7 +184,7 @@ class LocalDeployment:
             "FILINGS_SAMPLE_DIR": str(self.sample_dir),
             "FILINGS_NEW_FILINGS_SENSOR": "running" if self.new_filings_sensor else "stopped",
             "FILINGS_SENSOR_INTERVAL_SECONDS": str(self.sensor_interval_s),
-            "FILINGS_SENSOR_LOOKBACK_DAYS": str(self.sensor_lookback_days),
+            "FILINGS_LOOKBACK_DAYS": str(self.lookback_days),
             "DAGSTER_DISABLE_TELEMETRY": "1",
         }
         if self.start_date:

@@ -134,7 +134,7 @@ class Injection:
     pattern: re.Pattern[str]
     status: int
     body_kind: str | bytes  # a canned page (one of BODY_KINDS) or the exact body to send
-    remaining: int
+    remaining: int | None  # None: every matching request, for good
 
 
 @dataclass(frozen=True)
@@ -279,12 +279,19 @@ class MirrorServer:
         self.stop()
 
     # -- test knobs ---------------------------------------------------------------------------
-    def inject(self, path_regex: str, status: int, body_kind: str | bytes, count: int = 1) -> None:
+    def inject(
+        self, path_regex: str, status: int, body_kind: str | bytes, count: int | None = 1
+    ) -> None:
         """Answer the next ``count`` requests whose path matches with ``status`` and a canned
         body: ``throttle`` (rate-limit page), ``maintenance`` (503 page), ``access_denied``
-        (S3 XML) or ``undeclared`` (User-Agent page); given bytes are sent as they are (HTML)."""
+        (S3 XML) or ``undeclared`` (User-Agent page); given bytes are sent as they are (HTML).
+        ``count=None`` answers every matching request that way until :meth:`clear_injections`
+        (an outage that outlasts the retries); ``inject(path, 503, "maintenance", count=K)``
+        is "503 for the first K requests of a path"."""
         if not isinstance(body_kind, bytes) and body_kind not in BODY_KINDS:
             raise ValueError(f"body_kind must be one of {BODY_KINDS}, got {body_kind!r}")
+        if count is not None and count < 1:
+            raise ValueError(f"count must be at least 1 (or None for good), got {count}")
         with self._lock:
             self._injections.append(Injection(re.compile(path_regex), status, body_kind, count))
 
@@ -321,9 +328,10 @@ class MirrorServer:
         with self._lock:
             for inj in self._injections:
                 if inj.pattern.search(path):
-                    inj.remaining -= 1
-                    if inj.remaining <= 0:
-                        self._injections.remove(inj)
+                    if inj.remaining is not None:
+                        inj.remaining -= 1
+                        if inj.remaining <= 0:
+                            self._injections.remove(inj)
                     return inj
         return None
 

@@ -33,6 +33,8 @@ def make_fetcher(settings: Settings, max_wait: float | None = None, **kwargs) ->
         )
     state = rate_state_for(settings.db_url, state_dir(settings))
     limiter = SharedRateLimiter(state=state, rate=settings.edgar_rate_limit, max_wait=max_wait)
+    kwargs.setdefault("max_retries", settings.edgar_retries)
+    kwargs.setdefault("backoff", settings.edgar_retry_backoff)
     return Fetcher(identity, limiter, cache_dir=settings.cache_dir, **kwargs)
 
 

@@ -170,6 +170,22 @@ def test_put_serves_bytes_in_place_of_a_file_and_changes_the_etag(server, mirror
     assert [r.status for r in server.requests_for(path)] == [200, 200, 304]
 
 
+def test_injected_503_for_the_first_k_requests_and_for_good(server):
+    tickers = f"{server.base_url}/files/company_tickers.json"
+    server.inject(r"company_tickers", 503, "maintenance", count=3)
+    assert [requests.get(tickers, headers=UA, timeout=10).status_code for _ in range(5)] == [
+        503, 503, 503, 200, 200,
+    ]  # fmt: skip
+    index = f"{server.base_url}/Archives/edgar/daily-index/2026/QTR4/master.20261116.idx"
+    server.inject(r"master\.20261116", 503, "maintenance", count=None)
+    assert {requests.get(index, headers=UA, timeout=10).status_code for _ in range(12)} == {503}
+    assert requests.get(tickers, headers=UA, timeout=10).status_code == 200  # other paths
+    server.clear_injections()
+    assert requests.get(index, headers=UA, timeout=10).status_code == 200
+    with pytest.raises(ValueError):
+        server.inject(".", 503, "maintenance", count=0)
+
+
 def test_rate_limit_mode(mirror):
     with MirrorServer(mirror.root, rate_limit=2) as srv:
         statuses = [

@@ -1,6 +1,11 @@
-"""The sensor that notices new or changed filing days in the source and requests ingest runs."""
+"""The sensor that notices new or changed filing days in the source and requests ingest runs.
 
-import json
+Its cursor records what succeeded (the source version of each day's last successful `filings`
+materialization) and the requests still open; a day whose ingest run failed is requested
+again (see `phases.ingest_requests`), so a transient EDGAR failure is never final.
+"""
+
+import time
 from datetime import date, timedelta
 
 import dagster as dg
@@ -10,9 +15,11 @@ from filings_pipeline.defs.partitions import daily_partitions
 from filings_pipeline.defs.resources import FilingSourceResource
 from filings_pipeline.edgar.fetch import FetchError
 from filings_pipeline.phases.catalog import INGEST
+from filings_pipeline.phases.ingest_requests import Pending, RunState, SensorCursor, decide
 from filings_pipeline.settings import settings
 
 FILINGS_KEY = dg.AssetKey(INGEST.asset)
+RUN_KEY_TAG = "dagster/run_key"  # set by the sensor daemon on every run it creates
 
 
 def sensor_default_status() -> dg.DefaultSensorStatus:
@@ -32,7 +39,7 @@ def candidate_days(last_key: str | None, lookback: int) -> list[date]:
 
 
 def materialized_version(instance: dg.DagsterInstance, day: date) -> str | None:
-    """The source version recorded by the latest `filings` materialization of `day`."""
+    """The source version recorded by the latest (so successful) `filings` materialization."""
     result = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=FILINGS_KEY, asset_partitions=[day.isoformat()]), limit=1
     )
@@ -43,23 +50,37 @@ def materialized_version(instance: dg.DagsterInstance, day: date) -> str | None:
     return getattr(value, "value", None) or None
 
 
+def run_state(instance: dg.DagsterInstance, pending: Pending | None) -> RunState | None:
+    """The state of the run the daemon launched for `pending` (None: no such run yet)."""
+    if pending is None:
+        return None
+    records = instance.get_run_records(dg.RunsFilter(tags={RUN_KEY_TAG: pending.run_key}), limit=1)
+    if not records:
+        return None
+    record = records[0]
+    return RunState(finished=record.dagster_run.is_finished, ended_at=record.end_time)
+
+
 @dg.sensor(
     target=ingest_job,
     minimum_interval_seconds=settings().sensor_interval_seconds,
     default_status=sensor_default_status(),
     description="Checks the recent days' indexes in the source (cheap: one conditional request "
-    "or file stat per day) and requests an ingest run for each day that is new or changed "
-    "since it was last ingested. Automation then carries the day through the other phases.",
+    "or file stat per day; FILINGS_LOOKBACK_DAYS, the same window as automation) and requests "
+    "an ingest run for each day that is new or changed since its last successful ingest, or "
+    "whose last requested run failed (with a growing backoff). Automation then carries the "
+    "day through the other phases.",
 )
 def new_filings_sensor(
     context: dg.SensorEvaluationContext, source: FilingSourceResource
 ) -> dg.SensorResult | dg.SkipReason:
-    lookback = settings().sensor_lookback_days
-    days = candidate_days(daily_partitions.get_last_partition_key(), lookback)
-    requested: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    days = candidate_days(daily_partitions.get_last_partition_key(), settings().lookback_days)
+    cursor = SensorCursor.load(context.cursor)
     src = source.for_sensor()
     run_requests = []
+    now = time.time()
     for day in days:
+        key = day.isoformat()
         try:
             version = src.day_version(day)
         except FetchError as exc:  # throttled, paused or down: try again next tick
@@ -67,19 +88,33 @@ def new_filings_sensor(
             break
         if version is None:
             continue
-        key = day.isoformat()
-        if requested.get(key) == version or materialized_version(context.instance, day) == version:
+        done = materialized_version(context.instance, day)
+        if done:
+            cursor.done[key] = done
+        pending = cursor.pending.get(key)
+        decision = decide(key, version, done, pending, run_state(context.instance, pending), now)
+        if decision.reason == "done":
+            cursor.pending.pop(key, None)
+        if not decision.request:
             continue
-        requested[key] = version
+        if decision.attempt > 1:
+            context.log.warning(f"{day}: {decision.reason}; requesting attempt {decision.attempt}")
+        cursor.pending[key] = Pending(version, decision.attempt, decision.run_key, now)
         run_requests.append(
             dg.RunRequest(
                 partition_key=key,
-                run_key=f"filings:{key}:{version}",
-                tags={**INGEST.run_tags, "filings/source_version": version[:60]},
+                run_key=decision.run_key,
+                tags={
+                    **INGEST.run_tags,
+                    "filings/source_version": version[:60],
+                    "filings/ingest_attempt": str(decision.attempt),
+                },
             )
         )
-    keep = {d.isoformat() for d in days}
-    cursor = json.dumps({k: v for k, v in requested.items() if k in keep}, sort_keys=True)
+    state = cursor.dump({d.isoformat() for d in days})
     if not run_requests:
-        return dg.SkipReason(f"no new or changed days among {len(days)} checked")
-    return dg.SensorResult(run_requests=run_requests, cursor=cursor)
+        return dg.SensorResult(
+            skip_reason=dg.SkipReason(f"no new, changed or failed days among {len(days)} checked"),
+            cursor=state,
+        )
+    return dg.SensorResult(run_requests=run_requests, cursor=state)
