@@ -15,10 +15,13 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from filings_pipeline.analysis.attribution import Label, LabelMap, label_of_name, supports
+from filings_pipeline.analysis.labels import RATIO_CONCEPTS
 from filings_pipeline.analysis.schema import Analysis
 from filings_pipeline.analysis.text_prep import ITEM_CODES, word_list
 from filings_pipeline.edgar.models import Filing
@@ -182,6 +185,15 @@ class _Context:
     unit_scales: list[Decimal]
 
 
+def _number_words(text: str) -> list[NumberMention]:
+    """Spelled-out numbers ("three", "twenty") as plain-number mentions."""
+    out = []
+    for m in _NUMBER_WORD_RE.finditer(text):
+        n = Decimal(_NUMBER_WORDS[m.group(1).lower()])
+        out.append(NumberMention(m.group(0), m.start(), m.end(), n, n, "number"))
+    return out
+
+
 def extract_numbers(text: str, *, with_number_words: bool = False) -> list[NumberMention]:
     """All numbers in `text` that state a quantity (see the module docstring for what is skipped).
 
@@ -196,9 +208,7 @@ def extract_numbers(text: str, *, with_number_words: bool = False) -> list[Numbe
         if mention is not None:
             out.append(mention)
     if with_number_words:
-        for m in _NUMBER_WORD_RE.finditer(text):
-            n = Decimal(_NUMBER_WORDS[m.group(1).lower()])
-            out.append(NumberMention(m.group(0), m.start(), m.end(), n, n, "number"))
+        out += _number_words(text)
         out.sort(key=lambda x: x.start)
     return out
 
@@ -323,47 +333,116 @@ def _mention(ctx: _Context, m: re.Match[str]) -> NumberMention | None:
     )
 
 
-class _SourceIndex:
-    """The numbers of a source text, indexed for the comparisons check_figures allows."""
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One number of the source text with the label it stands under."""
+
+    mention: NumberMention
+    label: Label
+    spelled: bool  # a number word ("twelve"): counts only where the claim's label is
+
+
+_PERCENT_AFTER = re.compile(r"[^\S\n]*(?:%|percent\b|per\s+cent\b)", re.IGNORECASE)
+
+
+class SourceIndex:
+    """The numbers of a source text, indexed for the comparisons check_figures allows, each
+    with where it stands (its label: see `attribution`)."""
 
     def __init__(self, source_text: str) -> None:
-        self.percents: set[Decimal] = set()
-        self.amounts: set[Decimal] = set()
-        self.digits: set[Decimal] = set()
-        self.bare: set[Decimal] = set()
+        self.labels = LabelMap(source_text)
+        self.occurrences: list[Occurrence] = []
+        self.percents: dict[Decimal, list[int]] = defaultdict(list)
+        self.amounts: dict[Decimal, list[int]] = defaultdict(list)
+        self.digits: dict[Decimal, list[int]] = defaultdict(list)
+        self.bare: dict[Decimal, list[int]] = defaultdict(list)
+        words = {(n.start, n.end) for n in _number_words(source_text)}
         for n in extract_numbers(source_text, with_number_words=True):
-            self.digits.add(n.number)
-            if n.kind == "percent":
-                self.percents.add(abs(n.value))
+            i = len(self.occurrences)
+            label = self.labels.label_at(n.start, per_share=n.per_share)
+            spelled = (n.start, n.end) in words
+            self.occurrences.append(Occurrence(n, label, spelled))
+            self.digits[n.number].append(i)
+            if spelled:
+                if _PERCENT_AFTER.match(source_text, n.end):
+                    self.percents[n.value].append(i)  # "twelve percent"
+                else:
+                    self.amounts[n.value].append(i)
                 continue
-            self.amounts.add(abs(n.value))
-            self.amounts.update(abs(a) for a in n.alt_values)
-            if n.kind == "number" and n.scale == 1 and n.unit is None:
-                self.bare.add(n.number)
+            if n.kind == "percent":
+                self.percents[abs(n.value)].append(i)
+                continue
+            self.amounts[abs(n.value)].append(i)
+            for a in n.alt_values:
+                self.amounts[abs(a)].append(i)
+            if n.kind == "number" and n.scale == 1 and n.unit is None and self._ratio(n, label):
+                self.bare[n.number].append(i)
         self.sorted_amounts = sorted(self.amounts)
+
+    def _ratio(self, n: NumberMention, label: Label) -> bool:
+        """May bare number `n` be a percentage (a ratio row such as "Gross margin 62.4 61.0",
+        or a sentence or row that writes "%" or "percent")?"""
+        if label.metrics & RATIO_CONCEPTS:
+            return True
+        unit = self.labels.unit_at(n.start)
+        if unit is None:
+            return False
+        text = self.labels.text[unit.start : unit.end]
+        return "%" in text or "percent" in text.lower()
+
+    def matches(self, a: NumberMention) -> list[Occurrence]:
+        """The source numbers that mention `a` (from an analysis) may be quoting."""
+        found: list[int] = []
+        if a.kind == "percent":
+            found = self.percents.get(abs(a.value), []) + self.bare.get(a.number, [])
+        elif a.unit in ("bps", "x"):
+            found = self.digits.get(a.number, [])
+        else:
+            found = list(self.amounts.get(abs(a.value), []))
+            if a.kind == "number" and a.scale == 1:
+                found += self.digits.get(a.number, [])
+            elif a.scale != 1:
+                found += self._rounds_to(a)
+        return [self.occurrences[i] for i in dict.fromkeys(found)]
 
     def has(self, a: NumberMention) -> bool:
         """True if mention `a` (from an analysis) states a number found in the source."""
-        if a.kind == "percent":
-            return abs(a.value) in self.percents or a.number in self.bare
-        if a.unit in ("bps", "x"):
-            return a.number in self.digits
-        if abs(a.value) in self.amounts:
-            return True
-        if a.kind == "number" and a.scale == 1:
-            return a.number in self.digits
-        return a.scale != 1 and self._rounds_to(a)
+        return any(not o.spelled for o in self.matches(a))
 
-    def _rounds_to(self, a: NumberMention) -> bool:
+    def _rounds_to(self, a: NumberMention) -> list[int]:
         """'$1.3 billion' for a source '$1,312 million': same value at the precision written."""
         target = abs(a.value)
         lo = bisect.bisect_left(self.sorted_amounts, target * (1 - ROUNDING_TOLERANCE))
         hi = bisect.bisect_right(self.sorted_amounts, target * (1 + ROUNDING_TOLERANCE))
         quantum = Decimal(1).scaleb(-a.decimals)
+        out: list[int] = []
         for v in self.sorted_amounts[lo:hi]:
             if (v / a.scale).quantize(quantum, rounding=ROUND_HALF_UP) == a.number:
-                return True
-        return False
+                out += self.amounts[v]
+        return out
+
+    def problem(self, a: NumberMention, claim: Label) -> str | None:
+        """Why mention `a`, claimed under label `claim`, is not backed by the source (or None).
+
+        Digits back any claim whose label they stand under; a number word only a claim that
+        has a label. A claim with no label at all needs the digits somewhere in the source.
+        """
+        found = [o for o in self.matches(a) if not (o.spelled and claim.empty)]
+        if not found:
+            return f"'{a.text}' not found in the filing"
+        if any(supports(o.label, claim, spelled=o.spelled) for o in found):
+            return None
+        near = [p for o in found if not o.spelled for p in o.label.phrases]
+        places = [f"near '{', '.join(dict.fromkeys(near))}'".replace(", ", "', '")] if near else []
+        for o in found:
+            where = self.labels.snippet(o.mention.start)
+            if o.spelled:
+                places.append(f"as the word '{o.mention.text}' in '{where}'")
+            elif not o.label.phrases:
+                places.append(f"in '{where}'")
+        places = list(dict.fromkeys(places))
+        more = f" and {len(places) - 3} more places" if len(places) > 3 else ""
+        return f"'{a.text}' found only {'; '.join(places[:3])}{more}, not near '{claim.describe()}'"
 
 
 _UNIT_SCALE = re.compile(r"\b(trillion|billion|million|thousand|bn|mn|mm|k|m|b)s?\b", re.I)
@@ -387,29 +466,44 @@ def _figure_with_unit(value: str, unit: str | None) -> list[NumberMention]:
 
 
 def check_figures(analysis: Analysis, source_text: str) -> FigureCheck:
-    """Every number in the headline, summary, key points and figures must be in the source.
+    """Every number in the headline, summary, key points and figures must be in the source,
+    under the label the analysis gives it.
 
     `source_text` is the filing's text plus its exhibits' texts (see `filing_source_text`).
-    Each problem reads like "headline: '$1.3 billion' not found in the filing".
+    A number in prose is labelled by its clause (see `attribution`), a figure by its name;
+    it passes when the filing has the number where that label stands (same clause or table
+    row). Problems read like "headline: '$1.3 billion' not found in the filing" or
+    "summary: '$1.9 billion' found only near 'debt', not near 'revenue'".
     """
-    index = _SourceIndex(source_text)
+    return check_with_index(analysis, SourceIndex(source_text))
+
+
+def check_with_index(analysis: Analysis, index: SourceIndex) -> FigureCheck:
+    """`check_figures` against an already indexed source (to check many analyses of one)."""
     fields: list[tuple[str, str]] = [("headline", analysis.headline), ("summary", analysis.summary)]
     fields += [(f"key_points[{i}]", p) for i, p in enumerate(analysis.key_points)]
     problems: list[str] = []
     checked = 0
     for label, text in fields:
+        claims = LabelMap(text)
         for n in extract_numbers(text):
             checked += 1
-            if not index.has(n):
-                problems.append(f"{label}: '{n.text}' not found in the filing")
+            claim = dataclasses.replace(claims.label_at(n.start, per_share=n.per_share), prose=True)
+            problem = index.problem(n, claim)
+            if problem:
+                problems.append(f"{label}: {problem}")
     for i, fig in enumerate(analysis.figures):
         label = f"figures[{i}] ({fig.name})"
+        claim = label_of_name(fig.name)
         alternatives = _figure_with_unit(fig.value, fig.unit)
         for j, n in enumerate(extract_numbers(fig.value)):
             checked += 1
+            problem = index.problem(n, claim)
             with_unit = alternatives[j] if j < len(alternatives) else None
-            if not (index.has(n) or (with_unit is not None and index.has(with_unit))):
-                problems.append(f"{label}: '{n.text}' not found in the filing")
+            if problem and with_unit is not None and index.problem(with_unit, claim) is None:
+                problem = None
+            if problem:
+                problems.append(f"{label}: {problem}")
     problems = list(dict.fromkeys(problems))
     return FigureCheck(ok=not problems, checked=checked, problems=problems)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from filings_pipeline.analysis.attribution import LabelMap, label_of_name
 from filings_pipeline.analysis.figures import NumberMention, extract_numbers, filing_source_text
 from filings_pipeline.analysis.schema import Analysis, AnalysisOutcome, EventType, Figure
 from filings_pipeline.analysis.text_prep import (
@@ -487,14 +488,24 @@ def _figure_unit(n: NumberMention) -> str | None:
     return None
 
 
-def _figure_name(sentence: str, n: NumberMention) -> str:
-    """The metric named nearest before the amount (same sentence), else a generic label."""
+def nearest_metric_name(sentence: str, n: NumberMention) -> str:
+    """The metric named nearest before the amount (same sentence), else the first one after."""
     window = sentence[max(0, n.start - 100) : n.start]
     found = list(_METRIC_RE.finditer(window))
     name = found[-1].group(1).lower() if found else ""
     if not name:
         after = _METRIC_RE.search(sentence, n.end, min(len(sentence), n.end + 40))
         name = after.group(1).lower() if after else ""
+    return name
+
+
+def _figure_name(sentence: str, n: NumberMention) -> str:
+    """The amount's metric: the nearest one named before it, unless its clause names another
+    (then the clause's, as the figures check attributes it), else a generic label."""
+    name = nearest_metric_name(sentence, n)
+    label = LabelMap(sentence).label_at(n.start, per_share=n.per_share)
+    if label.phrases and not (label_of_name(name).metrics & label.metrics):
+        name = label.phrases[0]
     if n.kind == "percent":
         change = _CHANGE_AFTER.match(sentence, n.end)
         if change:

@@ -62,7 +62,7 @@ def render_day(
         article = render_article(inp, site)
         hold = None
         if not rec.figures_ok:
-            hold = "figures not found in the filing: " + "; ".join(rec.figure_problems[:3])
+            hold = "figures not backed by the filing: " + "; ".join(rec.figure_problems[:3])
             report.held[filing.accession] = hold
         problem = unsafe_markup(article.article_html) or unsafe_markup(article.email_html)
         if problem:
