@@ -19,6 +19,8 @@ from filings_pipeline.store import ContentStore
 from filings_pipeline.store.records import ArticleMeta, Publication
 from filings_pipeline.store.reviews import APPROVED, PENDING, Review
 
+PUBLISH_LOCK = "site-publish"  # the store lock that serialises site rebuilds
+
 
 @dataclass
 class PublishReport:
@@ -136,7 +138,7 @@ def publish_day(
     if mode not in PUBLISH_MODES:
         raise ValueError(f"FILINGS_PUBLISH_MODE must be auto or review, not {mode!r}")
     report = PublishReport(day, mode=mode)
-    with store.lock("site-publish"):
+    with store.lock(PUBLISH_LOCK):
         report.filings = store.accessions_for_day(day)
         articles = {a.accession: a for a in store.article_meta_for_day(day)}
         analyses = store.analyses_for(report.filings, key)

@@ -17,7 +17,7 @@ from filings_pipeline.edgar.rate_state import PostgresRateState, dispose_engines
 from filings_pipeline.edgar.ratelimit import RateLimitWait, SharedRateLimiter
 from filings_pipeline.settings import Settings
 from filings_pipeline_tests.edgar.conftest import REPO_ROOT
-from filings_pipeline_tests.support.slot_log import most_in_one_second
+from filings_pipeline_tests.support.slot_log import most_in_one_second, record_slots
 
 pytestmark = pytest.mark.postgres
 
@@ -92,38 +92,22 @@ def test_a_throttle_page_seen_by_one_process_pauses_another(rate_db: str) -> Non
     assert state["next_slot"] >= until
 
 
+@pytest.mark.usefixtures("tiny_switch_interval")
 def test_reservations_are_one_transaction_each_under_many_threads(rate_db: str) -> None:
     """40 threads on two limiter objects (two 'processes') reserve 80 distinct slots 1/rate apart:
     a lost update (two readers of the same next_slot) would give two equal slots."""
-    sys.setswitchinterval(1e-6)
     rate = 200.0
-    slots: list[float] = []
-    guard = threading.Lock()
-
-    class Recording(PostgresRateState):
-        def transact(self, fn):
-            def spy(state, now):
-                before = state.get("next_slot", 0.0)
-                out = fn(state, now)
-                if state.get("next_slot", 0.0) != before:
-                    with guard:
-                        slots.append(state["next_slot"])
-                return out
-
-            return super().transact(spy)
-
-    limiters = [SharedRateLimiter(state=Recording(rate_db), rate=rate) for _ in range(2)]
-    try:
-        threads = [
-            threading.Thread(target=lambda lim=limiters[i % 2]: [lim.acquire() for _ in range(2)])
-            for i in range(40)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        sys.setswitchinterval(0.005)
+    limiters = [SharedRateLimiter(state=PostgresRateState(rate_db), rate=rate) for _ in range(2)]
+    logs = [record_slots(lim) for lim in limiters]
+    threads = [
+        threading.Thread(target=lambda lim=limiters[i % 2]: [lim.acquire() for _ in range(2)])
+        for i in range(40)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    slots = [t for log in logs for t in log.slots]
     assert len(slots) == 80
     ordered = sorted(slots)
     gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]

@@ -25,6 +25,7 @@ from filings_pipeline.analysis.bedrock_factory import make_bedrock_analyzer
 from filings_pipeline.edgar.factory import make_source
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.phases.ingest import ingest_day
+from filings_pipeline.phases.publish import PUBLISH_LOCK
 from filings_pipeline.settings import settings
 from filings_pipeline.store import ContentStore
 from filings_pipeline_tests.support.slot_log import record_slots
@@ -91,6 +92,16 @@ def main(argv: list[str]) -> None:
     # A retry of the other machine's days, here: everything is analysed already.
     barrier(engine, "analyse-other", name)
     out["analyse_other"] = [_analyse(store, analyzer, d) for d in other_days]
+
+    # The publish phase's lock, taken by both machines at once: held intervals must not overlap.
+    barrier(engine, "publish-lock", name)
+    held = []
+    for _ in range(5):
+        with store.lock(PUBLISH_LOCK):
+            start = time.time()
+            time.sleep(0.1)
+            held.append((start, time.time()))
+    out["publish_lock_held"] = held
     print(json.dumps(out), flush=True)
 
 

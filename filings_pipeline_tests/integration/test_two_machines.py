@@ -189,6 +189,14 @@ def test_two_machines_share_the_edgar_budget_the_throttle_pause_and_the_call_slo
         assert all(d["reused"] == d["filings"] == PER_DAY for d in reports[name]["analyse_other"])
         assert sum(d["calls"] for d in reports[name]["analyse_other"]) == 0
 
+    # --- the publish lock: one holder at a time across both machines ---------------------------
+    held = sorted(
+        (start, end, name) for name in MACHINES for start, end in reports[name]["publish_lock_held"]
+    )
+    assert len(held) == 10 and {n for *_, n in held} == set(MACHINES)
+    overlaps = [(a, b) for a, b in zip(held, held[1:], strict=False) if b[0] < a[1]]
+    assert overlaps == []
+
     per_machine = Counter(machine_of[r.user_agent] for r in log)
     figures["two_machines"] = {
         "edgar_requests": len(log),
