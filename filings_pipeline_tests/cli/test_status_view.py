@@ -62,3 +62,16 @@ def test_run_bars_draw_the_same_model_as_status(capsys) -> None:
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("[requested] 1 ingest 10/10  2 analyse 6/10 (running 2) (failed 1)")
     assert "4 publish 2/10" in out[0] and len(out) == 1  # the phases did not change: one line
+
+
+def test_pending_review_is_shown_when_there_is_any() -> None:
+    bp = progress()
+    assert "pending review" not in plain_text(bp)
+    bp.pending_review = 3
+    assert plain_text(bp).splitlines()[-1] == (
+        "3 article(s) pending review: filings-pipeline review list"
+    )
+    assert bp.to_json()["pending_review"] == 3
+    console = Console(record=True, width=140, force_terminal=True, color_system=None)
+    console.print(render_rich(bp))
+    assert "3 article(s) pending review" in console.export_text()
