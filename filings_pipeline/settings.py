@@ -100,6 +100,7 @@ class Settings:
     edgar_retry_backoff: float = _f(lambda: _number("EDGAR_RETRY_BACKOFF_SECONDS", float, 2.0))
     forms: tuple[str, ...] = _f(lambda: _list("EDGAR_FORMS", DEFAULT_FORMS))
     watchlist: tuple[str, ...] = _f(lambda: _list("EDGAR_WATCHLIST"))
+    max_document_mb: float = _f(lambda: _number("EDGAR_MAX_DOCUMENT_MB", float, 50.0))
     # the analyzer
     analyzer: str = _f(lambda: _env("FILINGS_ANALYZER", "offline"))
     analyzer_workers: int = _f(lambda: _number("FILINGS_ANALYZER_WORKERS", int, 5))
@@ -167,6 +168,13 @@ class Settings:
     def outbox_dir(self) -> Path:
         """Where FILINGS_EMAIL_TRANSPORT=none writes each digest message (never the site)."""
         return self.data_dir / "outbox"
+
+    @property
+    def max_document_bytes(self) -> int:
+        """EDGAR_MAX_DOCUMENT_MB in bytes (MB = 2**20 bytes)."""
+        if self.max_document_mb <= 0:
+            raise ValueError(f"EDGAR_MAX_DOCUMENT_MB must be > 0, got {self.max_document_mb:g}")
+        return int(self.max_document_mb * 2**20)
 
     @property
     def cache_dir(self) -> Path:

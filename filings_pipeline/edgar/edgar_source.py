@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Iterable
@@ -10,7 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from filings_pipeline.edgar import urls
-from filings_pipeline.edgar.fetch import Fetcher, FetchError, NotPublished, decode_document
+from filings_pipeline.edgar.bounded_text import ConversionTooSlow, document_text
+from filings_pipeline.edgar.fetch import (
+    DocumentTooLarge,
+    Fetcher,
+    FetchError,
+    NotPublished,
+    decode_document,
+)
 from filings_pipeline.edgar.filing_index import (
     FilingIndexPage,
     FilingIndexParseError,
@@ -28,10 +36,10 @@ from filings_pipeline.edgar.items import parse_items_field
 from filings_pipeline.edgar.models import DayListing, Exhibit, Filing, FilingError, IndexEntry
 from filings_pipeline.edgar.sections import split_item_sections
 from filings_pipeline.edgar.submission import Submission, SubmissionParseError, parse_submission
-from filings_pipeline.edgar.text import document_to_text
 from filings_pipeline.edgar.tickers import parse_company_tickers, resolve_watchlist
 from filings_pipeline.settings import DEFAULT_FORMS
 
+log = logging.getLogger(__name__)
 EXHIBIT_PREFIX = "EX-99"
 TEXT_EXTENSIONS = (".htm", ".html", ".xhtml", ".txt", ".xml")
 # Document names are plain file names inside the accession folder (no paths: a hostile index
@@ -152,6 +160,9 @@ class EdgarSource:
             raw = self.fetcher.get(url).content
         except NotPublished:
             return None
+        except DocumentTooLarge as exc:  # it holds every document: the folder's copies remain
+            log.warning("%s: complete submission not used: %s", accession, exc.reason)
+            return None
         try:
             return parse_submission(decode_document(raw))
         except SubmissionParseError:
@@ -250,7 +261,7 @@ class EdgarSource:
             nonlocal submission
             try:
                 body = self.fetcher.get(folder + filename).content
-                return document_to_text(decode_document(body), filename)
+                return document_text(decode_document(body), filename)
             except NotPublished as exc:
                 missing[filename] = _reason(exc)
             if submission is None:
@@ -263,7 +274,11 @@ class EdgarSource:
         if not meta.primary.lower().endswith(TEXT_EXTENSIONS):
             raise FilingError(f"{acc}: primary document {meta.primary} is not a text document")
         primary_url = folder + meta.primary
-        text = document(meta.primary)
+        try:
+            text = document(meta.primary)
+        except (DocumentTooLarge, ConversionTooSlow) as exc:
+            why = exc.reason if isinstance(exc, DocumentTooLarge) else str(exc)
+            raise FilingError(f"{acc}: primary document {meta.primary} skipped: {why}") from exc
         if text is None:
             reason = missing.get(meta.primary, "not in the complete submission")
             raise FilingError(f"{acc}: primary document {meta.primary} missing ({reason})")
@@ -273,7 +288,11 @@ class EdgarSource:
         for ex_type, filename in meta.exhibits or []:
             if not _SAFE_NAME.fullmatch(filename):
                 continue
-            ex_text = document(filename)
+            try:
+                ex_text = document(filename)
+            except (DocumentTooLarge, ConversionTooSlow) as exc:
+                log.warning("%s: exhibit %s left out: %s", acc, filename, exc)
+                continue
             if ex_text:
                 exhibits.append(Exhibit(ex_type, filename, folder + filename, ex_text))
         items = list(meta.items or []) if is_8k else []

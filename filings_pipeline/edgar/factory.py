@@ -35,6 +35,7 @@ def make_fetcher(settings: Settings, max_wait: float | None = None, **kwargs) ->
     limiter = SharedRateLimiter(state=state, rate=settings.edgar_rate_limit, max_wait=max_wait)
     kwargs.setdefault("max_retries", settings.edgar_retries)
     kwargs.setdefault("backoff", settings.edgar_retry_backoff)
+    kwargs.setdefault("max_document_bytes", settings.max_document_bytes)
     return Fetcher(identity, limiter, cache_dir=settings.cache_dir, **kwargs)
 
 
@@ -60,7 +61,10 @@ def make_source(settings: Settings) -> EdgarSource:
         return EdgarSource(
             (root / "www.sec.gov" / "Archives").as_uri(),
             (root / "data.sec.gov").as_uri(),
-            Fetcher(settings.edgar_identity.strip() or SAMPLE_IDENTITY),
+            Fetcher(
+                settings.edgar_identity.strip() or SAMPLE_IDENTITY,
+                max_document_bytes=settings.max_document_bytes,
+            ),
             forms=settings.forms,
             watchlist=settings.watchlist,
         )

@@ -62,6 +62,23 @@ class Unavailable(FetchError):
     """Server errors or connection failures persisted after retries."""
 
 
+MB = 2**20
+
+
+class DocumentTooLarge(FetchError):
+    """The body is over the Fetcher's size cap (EDGAR_MAX_DOCUMENT_MB); it was not read whole.
+
+    Not transient: the same document will be as large next time. `reason` says how large."""
+
+    def __init__(self, url: str, size: int | None, cap: int, *, stopped: bool = False) -> None:
+        self.size, self.cap = size, cap
+        if size is not None and not stopped:
+            self.reason = f"document is {size / MB:.1f} MB, over the {cap / MB:g} MB cap"
+        else:
+            self.reason = f"document is over the {cap / MB:g} MB cap (download stopped there)"
+        super().__init__(f"{url}: {self.reason} (EDGAR_MAX_DOCUMENT_MB)", url, 200)
+
+
 @dataclass
 class FetchResult:
     """A fetched body. `version` is a content fingerprint (same for 200 and 304)."""
@@ -137,9 +154,12 @@ class Fetcher:
         max_retries: int = 4,
         backoff: float = 2.0,
         throttle_retries: int = 2,
+        max_document_bytes: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.identity = identity
+        # Bodies over this are never held in memory: DocumentTooLarge instead (None: no cap).
+        self.max_document_bytes = max_document_bytes
         self.limiter = limiter
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.timeout = timeout
@@ -172,6 +192,7 @@ class Fetcher:
         cacheable = is_immutable(url) if cache is None else cache
         paths = self._cache_paths(url, "immutable" if cacheable else "conditional")
         if cacheable and paths and paths[0].exists():
+            self._check_size(url, paths[0].stat().st_size)
             return FetchResult(url, paths[0].read_bytes(), 200, from_cache=True)
         headers: dict[str, str] = {}
         if conditional and paths and paths[0].exists() and paths[1].exists():
@@ -195,9 +216,31 @@ class Fetcher:
             write_atomic(paths[1], json.dumps(meta).encode())
         return FetchResult(url, body, status, False, resp_headers)
 
+    def _check_size(self, url: str, size: int) -> None:
+        if self.max_document_bytes is not None and size > self.max_document_bytes:
+            raise DocumentTooLarge(url, size, self.max_document_bytes)
+
+    def _read_body(self, url: str, resp: requests.Response) -> bytes:
+        """The body, streamed: stops (DocumentTooLarge) as soon as it passes the cap."""
+        cap = self.max_document_bytes
+        if cap is None or resp.status_code != 200:
+            return resp.content
+        length = resp.headers.get("Content-Length", "")
+        if length.isdigit() and "Content-Encoding" not in resp.headers:
+            self._check_size(url, int(length))
+        chunks, total = [], 0
+        for chunk in resp.iter_content(chunk_size=1 << 20):
+            total += len(chunk)
+            if total > cap:
+                raise DocumentTooLarge(url, None, cap, stopped=True)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     def _get_file(self, url: str) -> FetchResult:
         path = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
         try:
+            if path.is_file():
+                self._check_size(url, path.stat().st_size)
             return FetchResult(url, path.read_bytes())
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
             raise NotPublished(f"{url}: no such file", url) from exc
@@ -212,10 +255,12 @@ class Fetcher:
             except RateLimitWait as exc:
                 raise Paused(f"{url}: {exc}", url) from exc
             try:
-                resp = self._session.get(url, headers=headers, timeout=self.timeout)
-                status, body = resp.status_code, resp.content
-                kind = classify(status, body)
-                resp_headers = dict(resp.headers)
+                with self._session.get(
+                    url, headers=headers, timeout=self.timeout, stream=True
+                ) as resp:
+                    status, body = resp.status_code, self._read_body(url, resp)
+                    kind = classify(status, body)
+                    resp_headers = dict(resp.headers)
             except requests.RequestException as exc:
                 status, body, kind, resp_headers = 0, str(exc).encode(), "retry", {}
             if kind in ("ok", "not_modified"):

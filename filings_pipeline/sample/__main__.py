@@ -26,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-bad", action="store_true", help="no deliberately broken filings")
     parser.add_argument("--hostile", action="store_true", help="plant script payloads")
+    parser.add_argument("--markers", action="store_true", help="plant a word unique to each filing")
+    parser.add_argument(
+        "--big-10k-mb", type=float, default=0.0, metavar="MB",
+        help="make each day's first filing a 10-K of about MB megabytes (e.g. 50)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.end < args.start:
         parser.error("--end is before --start")
@@ -38,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         bad_filings=not args.no_bad,
         hostile=args.hostile,
+        markers=args.markers,
+        big_10k_mb=args.big_10k_mb,
     )
     print(
         f"wrote {len(manifest.filings)} filings ({len(manifest.bad)} deliberately bad) "

@@ -471,6 +471,31 @@ def _periodic_sections(w: _Writer, form: str, ctx: dict) -> list[Section]:
     ]  # fmt: skip
 
 
+# One padding note of a big 10-K renders to about this many bytes of HTML (measured).
+_NOTE_BYTES = 4265
+
+
+def _padding_notes(rng: random.Random, target_bytes: int, table: Table) -> list[Section]:
+    """Notes to the financial statements that make a 10-K about ``target_bytes`` of HTML."""
+    notes = []
+    for k in range(max(1, target_bytes // _NOTE_BYTES)):
+        paras = [
+            f"Note {k + 1} describes segment {rng.randint(1, 40)} of the Company. Revenue is "
+            "recognized when control of the promised goods or services transfers to customers, "
+            "in an amount that reflects the consideration the Company expects to receive. "
+            "Contract balances, remaining performance obligations and deferred costs are "
+            "reviewed each quarter, and estimates are revised when facts change." * 2
+            for _ in range(3)
+        ]
+        notes.append(Section("", f"Note {k + 1}. Segment and Revenue Information", paras, table))
+    return notes
+
+
+def marker_word(accession: str) -> str:
+    """The word ``markers=True`` plants in a filing's documents: unique to the accession."""
+    return "fpmark" + accession.replace("-", "")
+
+
 def plan_filing(
     rng: random.Random,
     day: date,
@@ -479,19 +504,30 @@ def plan_filing(
     kind: str,
     bad_kind: str | None,
     hostile: bool,
+    markers: bool = False,
+    big_mb: float = 0.0,
 ) -> FilingSpec:
-    """Decide and write the content of one filing (``kind``: 8-K, 8-K/A or periodic)."""
+    """Decide and write the content of one filing (``kind``: 8-K, 8-K/A or periodic).
+
+    ``big_mb`` > 0 makes it a 10-K of about that many MB (2**20 bytes) of HTML: its financial
+    statements carry as many notes as it takes (to measure huge documents and the size cap).
+
+    ``markers`` plants ``marker_word(accession)`` in the primary document and the press release,
+    so a test can tell whether any text ended up in another filing."""
     w = _Writer(rng, company, day, hostile)
     ctx: dict = {}
     note = ""
     if kind == "periodic":
         fiscal = latest_fiscal_period(company, day, 15)
-        form = "10-K" if fiscal.is_year_end else "10-Q"
+        form = "10-K" if fiscal.is_year_end or big_mb > 0 else "10-Q"
         items: list[str] = []
         ctx["fiscal"] = fiscal
         ctx["results"] = quarter_results(rng, company, 12 if form == "10-K" else 3)
         period = fiscal.end
         sections = _periodic_sections(w, form, ctx)
+        if big_mb > 0:
+            table = next(s.table for s in sections if s.table is not None)
+            sections += _padding_notes(rng, int(big_mb * 2**20), table)
         title = "Annual Report" if form == "10-K" else "Quarterly Report"
     else:
         form = kind
@@ -530,6 +566,11 @@ def plan_filing(
         doc = f"{stem}-{period:%Y%m%d}.htm"
         ex_name = f"{stem}ex991{period:%Y%m%d}.htm"
     exhibit = _press_release(w, items, ctx, ex_name) if ctx.get("has_exhibit") else None
+    if markers:
+        target = next((s for s in sections if s.paragraphs), sections[0])
+        target.paragraphs.append(f"Reference {marker_word(accession)}.")
+        if exhibit is not None:
+            exhibit.paragraphs.append(f"Release reference {marker_word(accession)}.")
     return FilingSpec(
         day=day,
         index=index,
@@ -557,8 +598,12 @@ def plan_day(
     companies: tuple[Company, ...],
     bad_filings: bool,
     hostile: bool,
+    markers: bool = False,
+    big_10k_mb: float = 0.0,
 ) -> list[FilingSpec]:
-    """The filings of one day; depends only on (day, filings_per_day, seed, flags)."""
+    """The filings of one day; depends only on (day, filings_per_day, seed, flags).
+
+    ``big_10k_mb`` > 0 turns the day's first filing into a 10-K of about that many MB."""
     if not 0 <= filings_per_day <= 999:
         raise ValueError(f"filings_per_day must be between 0 and 999, got {filings_per_day}")
     day_rng = stable_rng("filings-sample", seed, day.isoformat())
@@ -574,5 +619,10 @@ def plan_day(
         bad_draw, bad_pick = day_rng.random(), day_rng.choice(BAD_KINDS)
         bad = bad_pick if bad_filings and bad_draw < BAD_RATE and not (hostile and i == 0) else None
         filing_rng = stable_rng("filings-sample", seed, day.isoformat(), i)
-        specs.append(plan_filing(filing_rng, day, i, companies[company_index], kind, bad, hostile))
+        company = companies[company_index]
+        big = big_10k_mb if i == 0 else 0.0
+        if big:
+            kind, bad = "periodic", None
+        spec = plan_filing(filing_rng, day, i, company, kind, bad, hostile, markers, big)
+        specs.append(spec)
     return specs

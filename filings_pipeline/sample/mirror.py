@@ -132,12 +132,15 @@ def generate_mirror(
     seed: int = 7,
     bad_filings: bool = True,
     hostile: bool = False,
+    markers: bool = False,
+    big_10k_mb: float = 0.0,
 ) -> SampleManifest:
     """Write (or refresh) a sample EDGAR mirror under ``root`` for the business days in ``days``.
 
     Idempotent and deterministic: a day's filings depend only on (day, filings_per_day, seed,
-    bad_filings, hostile), so generating days one at a time gives the same bytes as generating
-    them together. Weekends and holidays in ``days`` are skipped (EDGAR has no index for them).
+    bad_filings, hostile, markers, big_10k_mb), so generating days one at a time gives the same
+    bytes as generating them together. Weekends and holidays in ``days`` are skipped (EDGAR has
+    no index for them).
     """
     root = Path(root)
     companies: tuple[Company, ...] = roster(hostile)
@@ -147,7 +150,9 @@ def generate_mirror(
     written_days = sorted({d for d in days if is_business_day(d)})
     quarter_dirs: set[Path] = set()
     for day in written_days:
-        specs = plan_day(day, filings_per_day, seed, companies, bad_filings, hostile)
+        specs = plan_day(
+            day, filings_per_day, seed, companies, bad_filings, hostile, markers, big_10k_mb
+        )
         rows = []
         for f in specs:
             size = _write_filing(root, f)
