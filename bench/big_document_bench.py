@@ -27,7 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.ingest_bench import machine  # noqa: E402
+from bench.ingest_bench import machine, write_results  # noqa: E402
 
 RESULTS = REPO_ROOT / "bench" / "results" / "big_document.json"
 DAY = date(2026, 11, 17)
@@ -116,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         "conversion": runs,
         "size_cap": capped,
     }  # fmt: skip
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_results(args.out, result)
     return 0
 
 

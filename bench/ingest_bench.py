@@ -67,6 +67,13 @@ def machine() -> dict[str, object]:
     }
 
 
+def write_results(out: Path, result: dict) -> None:
+    """Write a benchmark's results file (JSON) and print it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
 def achieved_rate(times: list[float]) -> float:
     """Requests per second between the first and the last arrival."""
     times = sorted(times)
@@ -177,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         "request_rate": rate,
         "day_of_8ks": filings,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_results(args.out, result)
     return 0
 
 

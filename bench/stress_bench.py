@@ -18,7 +18,6 @@ Writes bench/results/stress.json (or --out), stating the machine.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 import sys
@@ -31,7 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from bench.ingest_bench import machine  # noqa: E402
+from bench.ingest_bench import machine, write_results  # noqa: E402
 from filings_pipeline.edgar import text as text_mod  # noqa: E402
 from filings_pipeline.edgar.factory import make_source  # noqa: E402
 from filings_pipeline.phases import ingest  # noqa: E402
@@ -145,9 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         "ingest_seconds": round(ingest_s, 1),
         "filings_per_second": round(listed / ingest_s, 1),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_results(args.out, result)
     return 0 if result["empty"] == result["mixed"] == result["spurious_skips"] == 0 else 1
 
 
