@@ -117,6 +117,9 @@ class Settings:
     )
     price_input_per_mtok: float | None = _f(lambda: _price("BEDROCK_PRICE_INPUT_PER_MTOK"))
     price_output_per_mtok: float | None = _f(lambda: _price("BEDROCK_PRICE_OUTPUT_PER_MTOK"))
+    # how long an analysis waits for a Bedrock call slot before failing (a crashed holder's
+    # lease can keep a slot up to bedrock.max_call_seconds: 2,660 s with the defaults)
+    slot_wait_seconds: float = _f(lambda: _number("FILINGS_SLOT_WAIT_SECONDS", float, 3600.0))
     # automation and sensors
     lookback_days: int = _f(lambda: _number("FILINGS_LOOKBACK_DAYS", int, 7))
     sensor_interval_seconds: int = _f(lambda: _number("FILINGS_SENSOR_INTERVAL_SECONDS", int, 60))
@@ -148,6 +151,10 @@ class Settings:
             raise ValueError(f"FILINGS_LOOKBACK_DAYS must be at least 1, got {self.lookback_days}")
         if self.edgar_retries < 0:
             raise ValueError(f"EDGAR_RETRIES must not be negative, got {self.edgar_retries}")
+        if not self.slot_wait_seconds > 0:
+            raise ValueError(
+                f"FILINGS_SLOT_WAIT_SECONDS must be a positive number, got {self.slot_wait_seconds}"
+            )
         if not self.db_url:
             url = _env("FILINGS_DB_URL") or f"sqlite:///{(self.data_dir / 'content.db').absolute()}"
             object.__setattr__(self, "db_url", url)

@@ -21,6 +21,7 @@ import copy
 import json
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -56,6 +57,14 @@ STOP_REASON_TEXT = {
     "malformed_tool_use": "model produced a malformed tool call",
 }
 REPAIRABLE_STOPS = {"malformed_model_output", "malformed_tool_use"}
+# Bedrock's allowed requestMetadata value characters (service model), so a request never fails
+# client-side validation because of an odd accession.
+_METADATA_VALUE = re.compile(r"[a-zA-Z0-9\s:_@$#=/+,.-]{1,256}")
+# botocore's longest sleep between two attempts: standard/adaptive back-off is capped at 20 s,
+# and a Retry-After header may add up to 5 s more (botocore.retries.standard).
+BOTOCORE_MAX_BACKOFF_S = 20.0 + 5.0
+# Allowance for the adaptive token bucket's waits and for clocks between processes.
+CALL_LEASE_MARGIN_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,22 @@ class BedrockConfig:
         values = {k: v for k, v in values.items() if v is not None}
         values.update(overrides)
         return cls(**values)
+
+
+def max_call_seconds(cfg: BedrockConfig) -> float:
+    """The longest one ``client.converse(...)`` call can run, botocore's retries included:
+
+        total_max_attempts x (connect_timeout + read_timeout)
+        + (total_max_attempts - 1) x BOTOCORE_MAX_BACKOFF_S + CALL_LEASE_MARGIN_S
+
+    Each attempt gives up after connect_timeout to connect and read_timeout waiting for the
+    answer (Converse sends its answer in one piece); between attempts botocore sleeps at most
+    20 s + 5 s of Retry-After. With the defaults (8 attempts, 10 s + 300 s) that is 2,660 s; the
+    call slots honour a crashed holder's lease that long.
+    """
+    attempts = cfg.total_max_attempts
+    per_attempt = cfg.connect_timeout + cfg.read_timeout
+    return attempts * per_attempt + (attempts - 1) * BOTOCORE_MAX_BACKOFF_S + CALL_LEASE_MARGIN_S
 
 
 _clients: dict[tuple[Any, ...], Any] = {}
@@ -286,6 +311,7 @@ class BedrockAnalyzer:
             budget = RunBudget(self.cfg.budget_usd)
         self.budget = budget
         self.slots = slots
+        self.call_lease_s = max_call_seconds(self.cfg)
         self._schema = tool_input_schema()
         self._schema_tokens = estimate_tokens(json.dumps(self._schema))
 
@@ -336,7 +362,7 @@ class BedrockAnalyzer:
             tally.calls += 1
             try:
                 if self.slots is not None:
-                    with self.slots.acquire():
+                    with self.slots.acquire(lease_s=self.call_lease_s):
                         resp = self.client.converse(**req)
                 else:
                     resp = self.client.converse(**req)
@@ -408,7 +434,12 @@ class BedrockAnalyzer:
                 break
             before_in, before_out = tally.input_tokens, tally.output_tokens
             try:
-                resp = self._converse(self._request(parts.system, messages), tally)
+                req = self._request(parts.system, messages)
+                # Not model input: lands in Bedrock's invocation logs (and the local server's
+                # call log), so calls can be counted per filing.
+                if _METADATA_VALUE.fullmatch(filing.accession):
+                    req["requestMetadata"] = {"accession": filing.accession}
+                resp = self._converse(req, tally)
             except _CallFailed as exc:
                 error = str(exc)
                 if self.budget is not None:

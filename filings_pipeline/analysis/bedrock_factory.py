@@ -9,14 +9,20 @@ from filings_pipeline.analysis.call_limit import CallSlots
 
 
 def make_bedrock_analyzer(
-    cfg: BedrockConfig, *, max_calls_in_flight: int, db_url: str, lock_dir: Path
+    cfg: BedrockConfig,
+    *,
+    max_calls_in_flight: int,
+    db_url: str,
+    lock_dir: Path,
+    slot_wait_s: float | None = None,
 ) -> BedrockAnalyzer:
     """A Bedrock analyzer whose calls share the deployment-wide slots.
 
     The slots live in the content store's PostgreSQL (advisory locks) or, with SQLite, in lock
     files under `lock_dir`, so every run and every thread of the deployment counts against the
-    same `max_calls_in_flight`. `cfg.budget_usd` caps the run's spend.
+    same `max_calls_in_flight`. `cfg.budget_usd` caps the run's spend. A call waits at most
+    `slot_wait_s` for a slot (None: forever), then fails with `SlotTimeout`.
     """
     budget = RunBudget(cfg.budget_usd) if cfg.budget_usd else None
-    slots = CallSlots.from_url(db_url, max_calls_in_flight, lock_dir)
+    slots = CallSlots.from_url(db_url, max_calls_in_flight, lock_dir, timeout=slot_wait_s)
     return BedrockAnalyzer(cfg, budget=budget, slots=slots)

@@ -4,29 +4,46 @@
 call. Two backends, chosen from the content-store URL by ``CallSlots.from_url``:
 
 - PostgreSQL (``postgresql...`` URLs): session advisory locks ``pg_try_advisory_lock(classid,
-  slot)`` for slot in 0..limit-1, each holder on its own connection. PostgreSQL releases the lock
-  when the holder unlocks or when its connection dies, so a crashed process never leaks a slot.
-  Advisory locks are per database: every process of one deployment shares the same database.
+  slot)`` for slot in 0..limit-1, each holder on its own connection, plus a lease row per slot in
+  ``filings_call_slot_leases`` (server clock). The slot connections ask the server to probe the
+  peer (``tcp_keepalives_idle/interval/count``, ``tcp_user_timeout``), so a vanished host loses
+  its session, and so its lock, within about ``PG_DEAD_PEER_S`` seconds instead of hours. The
+  connections run in autocommit and never sit in an open transaction
+  (``idle_in_transaction_session_timeout`` is set anyway, as a backstop).
 - Local file locks (anything else, e.g. SQLite): ``fcntl.flock(LOCK_EX | LOCK_NB)`` on
-  ``<lock_dir>/slot-{i}.lock``. The kernel releases the lock when the process exits, however it
-  exits. Single machine only (flock is not reliable over NFS).
+  ``<lock_dir>/slot-{i}.lock``; the lease is written into the locked file. Single machine only
+  (flock is not reliable over NFS).
+
+**Leases: the cap holds through a crash.** The lock says "a live holder has this slot"; the
+lease says "a call started here at T and may still be running until T + lease_s". A holder
+writes its lease (holder id, start, expiry) when it takes the slot and clears it when it gives
+the slot back. A holder that dies (SIGKILL, OOM, lost host) loses its lock at once, but its HTTP
+request may still be in progress at Bedrock: its lease stays, and the slot is not handed out
+again until the lease expires. ``lease_s`` comes from the caller (the Bedrock analyzer computes
+it from its botocore config, see ``bedrock.max_call_seconds``).
 
 Waiting is by polling (every ``poll_interval`` seconds, with jitter), starting at a random slot
-so holders spread out. There is no FIFO fairness; a waiter can be overtaken, which is fine for a
-batch of filings. The Bedrock analyzer holds a slot around each whole ``client.converse(...)``
-call, including botocore's own retries and their back-off sleeps (they happen inside that one
-call and cannot be split), and releases it between its own ModelTimeout retries.
+so holders spread out, for at most ``timeout`` seconds (then ``SlotTimeout`` says which slots
+are held and which are leased by a dead holder). There is no FIFO fairness; a waiter can be
+overtaken, which is fine for a batch of filings. The Bedrock analyzer holds a slot around each
+whole ``client.converse(...)`` call, including botocore's own retries and their back-off sleeps
+(they happen inside that one call and cannot be split), and releases it between its own
+ModelTimeout retries.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
+import socket
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +51,36 @@ DEFAULT_LIMIT = 5
 # Advisory-lock namespace (first int4 key): ASCII "FPBC" -- filings pipeline bedrock calls.
 DEFAULT_CLASSID = 0x46504243
 DEFAULT_LOCK_DIR = Path(tempfile.gettempdir()) / "filings_pipeline-call-slots"
+# A lease when the caller gives none: long enough for one call with botocore's defaults.
+DEFAULT_LEASE_S = 600.0
+LEASE_TABLE = "filings_call_slot_leases"
+# Server-side dead-peer detection on the slot connections: idle 10 s, then 3 probes 5 s apart.
+PG_KEEPALIVE = {"tcp_keepalives_idle": 10, "tcp_keepalives_interval": 5, "tcp_keepalives_count": 3}
+PG_TCP_USER_TIMEOUT_MS = 30_000  # unacknowledged data for this long also drops the session
+PG_DEAD_PEER_S = 10 + 5 * 3
+PG_IDLE_IN_TRANSACTION_MS = 60_000
 
 
 class SlotTimeout(TimeoutError):
     """No slot became free within the timeout."""
 
 
+@dataclass(frozen=True)
+class Lease:
+    """Who took a slot, when, and until when its call may still be running (epoch seconds)."""
+
+    holder: str
+    started: float
+    expires: float
+
+
+def holder_id() -> str:
+    """host:pid:thread:random -- unique per acquire, readable in an error message."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
+
+
 class _FileBackend:
-    """Slots as flock'd files in one directory (one machine)."""
+    """Slots as flock'd files in one directory (one machine); the lease is the file's content."""
 
     def __init__(self, lock_dir: Path, limit: int) -> None:
         self.lock_dir = Path(lock_dir)
@@ -53,7 +92,9 @@ class _FileBackend:
     def describe(self) -> str:
         return f"file locks in {self.lock_dir}"
 
-    def try_acquire(self, slot: int) -> bool:
+    def try_acquire(self, slot: int, lease_s: float) -> bool | Lease:
+        """True when taken; False when a live holder has it; the Lease of a dead holder whose
+        call may still be running."""
         import fcntl
 
         path = self.lock_dir / f"slot-{slot}.lock"
@@ -66,6 +107,20 @@ class _FileBackend:
         except BaseException:
             os.close(fd)
             raise
+        try:
+            now = time.time()
+            previous = _parse_lease(os.pread(fd, 4096, 0))
+            if previous is not None and previous.expires > now:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+                return previous
+            lease = Lease(holder_id(), now, now + lease_s)
+            data = json.dumps(lease.__dict__).encode()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, data, 0)
+        except BaseException:
+            os.close(fd)  # closing drops the flock
+            raise
         with self._guard:
             self._held[slot] = fd
         return True
@@ -74,8 +129,11 @@ class _FileBackend:
         import fcntl
 
         with self._guard:
-            fd = self._held.pop(slot)
+            fd = self._held.pop(slot, None)
+        if fd is None:  # already given back (close() before the with block ended)
+            return
         try:
+            os.ftruncate(fd, 0)  # the call is over: no lease to honour
             fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
@@ -87,13 +145,29 @@ class _FileBackend:
             self.release(slot)
 
 
+def _parse_lease(raw: bytes) -> Lease | None:
+    if not raw.strip():
+        return None
+    try:
+        d = json.loads(raw)
+        return Lease(str(d["holder"]), float(d["started"]), float(d["expires"]))
+    except (ValueError, KeyError, TypeError):
+        return None  # a torn or foreign file: no lease
+
+
 class _PostgresBackend:
-    """Slots as PostgreSQL session advisory locks, each held on its own connection."""
+    """Slots as PostgreSQL session advisory locks, each held on its own connection, with a lease
+    row per slot (times from the server's clock, so hosts' clocks do not matter)."""
 
     def __init__(self, db_url: str, limit: int, classid: int) -> None:
         from sqlalchemy.engine import make_url
 
         url = make_url(db_url)
+        server_opts = {
+            **PG_KEEPALIVE,
+            "tcp_user_timeout": PG_TCP_USER_TIMEOUT_MS,
+            "idle_in_transaction_session_timeout": PG_IDLE_IN_TRANSACTION_MS,
+        }
         self._connect_kwargs: dict[str, Any] = {
             "host": url.host or "localhost",
             "port": url.port or 5432,
@@ -102,20 +176,24 @@ class _PostgresBackend:
             "dbname": url.database,
             "connect_timeout": 10,
             "application_name": "filings_pipeline-call-slots",
-            # Notice a dead peer so the server drops its locks soon after a crash.
+            # Client side: notice a dead server.
             "keepalives": 1,
             "keepalives_idle": 30,
             "keepalives_interval": 10,
             "keepalives_count": 3,
+            # Server side (the same as SET on the session, without a round trip): the server
+            # notices a dead or vanished client and drops its advisory locks.
+            "options": " ".join(f"-c {k}={v}" for k, v in server_opts.items()),
         }
         self._connect_kwargs = {k: v for k, v in self._connect_kwargs.items() if v is not None}
         self._safe_url = url.render_as_string(hide_password=True)
         self.limit = limit
         self.classid = classid
         self._idle: list[Any] = []
-        self._held: dict[int, Any] = {}  # slot -> connection
+        self._held: dict[int, tuple[Any, str]] = {}  # slot -> (connection, holder)
         self._guard = threading.Lock()
         self._pid = os.getpid()
+        self._table_ready = False
 
     def describe(self) -> str:
         return (
@@ -132,7 +210,27 @@ class _PostgresBackend:
                 return self._idle.pop()
         conn = psycopg2.connect(**self._connect_kwargs)
         conn.autocommit = True
+        if not self._table_ready:
+            self._create_table(conn)
         return conn
+
+    def _create_table(self, conn: Any) -> None:
+        """The lease table, created once per database (serialised: concurrent CREATE TABLE IF
+        NOT EXISTS can collide in the catalog)."""
+        with conn.cursor() as cur:
+            cur.execute("BEGIN")
+            try:
+                cur.execute("SELECT pg_advisory_xact_lock(%s, -1)", (self.classid,))
+                cur.execute(
+                    f"CREATE TABLE IF NOT EXISTS {LEASE_TABLE} ("
+                    " classid integer NOT NULL, slot integer NOT NULL, holder text,"
+                    " started timestamptz, expires timestamptz, PRIMARY KEY (classid, slot))"
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        self._table_ready = True
 
     def _give_back(self, conn: Any, ok: bool) -> None:
         if ok and not conn.closed:
@@ -142,31 +240,61 @@ class _PostgresBackend:
             with contextlib.suppress(Exception):
                 conn.close()
 
-    def try_acquire(self, slot: int) -> bool:
+    def try_acquire(self, slot: int, lease_s: float) -> bool | Lease:
         conn = self._conn()
+        holder = holder_id()
         try:
             with conn.cursor() as cur:
                 cur.execute("SELECT pg_try_advisory_lock(%s, %s)", (self.classid, slot))
-                got = bool(cur.fetchone()[0])
+                if not cur.fetchone()[0]:
+                    self._give_back(conn, ok=True)
+                    return False
+                cur.execute(
+                    f"INSERT INTO {LEASE_TABLE} AS l (classid, slot, holder, started, expires)"
+                    " VALUES (%s, %s, %s, clock_timestamp(),"
+                    "         clock_timestamp() + make_interval(secs => %s))"
+                    " ON CONFLICT (classid, slot) DO UPDATE SET holder = EXCLUDED.holder,"
+                    "   started = EXCLUDED.started, expires = EXCLUDED.expires"
+                    " WHERE l.expires IS NULL OR l.expires <= clock_timestamp()"
+                    " RETURNING true",
+                    (self.classid, slot, holder, float(lease_s)),
+                )
+                if cur.fetchone() is None:  # a dead holder's call may still be running
+                    cur.execute(
+                        f"SELECT holder, extract(epoch FROM started), extract(epoch FROM expires)"
+                        f" FROM {LEASE_TABLE} WHERE classid = %s AND slot = %s",
+                        (self.classid, slot),
+                    )
+                    row = cur.fetchone()
+                    cur.execute("SELECT pg_advisory_unlock(%s, %s)", (self.classid, slot))
+                    self._give_back(conn, ok=True)
+                    return Lease(str(row[0]), float(row[1]), float(row[2]))
         except Exception:
             self._give_back(conn, ok=False)
             raise
-        if not got:
-            self._give_back(conn, ok=True)
-            return False
         with self._guard:
-            self._held[slot] = conn
+            self._held[slot] = (conn, holder)
         return True
 
     def release(self, slot: int) -> None:
         with self._guard:
-            conn = self._held.pop(slot)
+            held = self._held.pop(slot, None)
+        if held is None:  # already given back (close() before the with block ended)
+            return
+        conn, holder = held
         try:
             with conn.cursor() as cur:
+                cur.execute(
+                    f"UPDATE {LEASE_TABLE} SET holder = NULL, expires = NULL"
+                    " WHERE classid = %s AND slot = %s AND holder = %s",
+                    (self.classid, slot, holder),
+                )
                 cur.execute("SELECT pg_advisory_unlock(%s, %s)", (self.classid, slot))
                 ok = bool(cur.fetchone()[0])
         except Exception:
-            ok = False  # connection gone: the server has already dropped the lock
+            # Connection gone: the server has dropped the lock; the lease stays until it
+            # expires, which errs on the safe side.
+            ok = False
         self._give_back(conn, ok=ok)
 
     def close(self) -> None:
@@ -182,10 +310,10 @@ class _PostgresBackend:
 
 
 class CallSlots:
-    """At most ``limit`` holders at once across every process sharing the backend.
+    """At most ``limit`` calls at once across every process sharing the backend, crashes included.
 
     >>> slots = CallSlots.from_url(settings.db_url, limit=5, lock_dir=data_dir / "call-slots")
-    >>> with slots.acquire():
+    >>> with slots.acquire(lease_s=max_call_seconds(cfg)):
     ...     client.converse(...)
     """
 
@@ -201,6 +329,8 @@ class CallSlots:
     ) -> None:
         if limit < 1:
             raise ValueError(f"call slot limit must be at least 1, got {limit}")
+        if timeout is not None and timeout < 0:
+            raise ValueError(f"call slot wait must not be negative, got {timeout}")
         self.limit = limit
         self.poll_interval = poll_interval
         self.timeout = timeout
@@ -224,29 +354,52 @@ class CallSlots:
         return self._backend.describe()
 
     @contextlib.contextmanager
-    def acquire(self, timeout: float | None = None) -> Iterator[int]:
-        """Wait for a free slot, hold it for the ``with`` block, yield its number."""
+    def acquire(
+        self, timeout: float | None = None, *, lease_s: float = DEFAULT_LEASE_S
+    ) -> Iterator[int]:
+        """Wait for a free slot, hold it for the ``with`` block, yield its number.
+
+        ``lease_s``: how long after now the call made under this slot could still be running
+        if this process died; a slot freed by a crash is not handed out before that.
+        """
+        if lease_s <= 0:
+            raise ValueError(f"lease_s must be positive, got {lease_s}")
         timeout = self.timeout if timeout is None else timeout
         deadline = None if timeout is None else time.monotonic() + timeout
-        slot = self._wait_for_slot(deadline, timeout)
+        slot = self._wait_for_slot(deadline, timeout, lease_s)
         try:
             yield slot
         finally:
             self._backend.release(slot)
 
-    def _wait_for_slot(self, deadline: float | None, timeout: float | None) -> int:
+    def _wait_for_slot(self, deadline: float | None, timeout: float | None, lease_s: float) -> int:
         while True:
+            leased: dict[int, Lease] = {}
             start = random.randrange(self.limit)
             for k in range(self.limit):
                 slot = (start + k) % self.limit
-                if self._backend.try_acquire(slot):
+                got = self._backend.try_acquire(slot, lease_s)
+                if got is True:
                     return slot
+                if isinstance(got, Lease):
+                    leased[slot] = got
             if deadline is not None and time.monotonic() >= deadline:
-                raise SlotTimeout(
-                    f"no Bedrock call slot free within {timeout}s "
-                    f"(limit {self.limit}, {self.backend})"
-                )
+                raise SlotTimeout(self._timeout_message(timeout, leased))
             time.sleep(self.poll_interval * random.uniform(0.5, 1.5))
+
+    def _timeout_message(self, timeout: float | None, leased: dict[int, Lease]) -> str:
+        msg = (
+            f"no Bedrock call slot free within {timeout}s (limit {self.limit}, {self.backend}); "
+            f"{self.limit - len(leased)} held by running calls"
+        )
+        if leased:
+            now = time.time()
+            who = ", ".join(
+                f"slot {s} by {ls.holder} for {max(0.0, ls.expires - now):.0f}s more"
+                for s, ls in sorted(leased.items())
+            )
+            msg += f", {len(leased)} leased by holders that stopped mid-call ({who})"
+        return msg + " (FILINGS_SLOT_WAIT_SECONDS sets the wait)"
 
     def close(self) -> None:
         """Release anything held and close idle connections."""

@@ -90,6 +90,7 @@ class AnalyzerResource(dg.ConfigurableResource):
     budget_usd: float | None = None  # per run; None: BEDROCK_RUN_BUDGET_USD, else no budget
     workers: int | None = None  # threads per step; None: FILINGS_ANALYZER_WORKERS, else 5
     max_calls_in_flight: int | None = None  # None: FILINGS_MAX_CALLS_IN_FLIGHT, else 5
+    slot_wait_seconds: float | None = None  # None: FILINGS_SLOT_WAIT_SECONDS, else 3600
     _analyzer: Any = PrivateAttr(default=None)
 
     def resolved_kind(self) -> str:
@@ -115,6 +116,7 @@ class AnalyzerResource(dg.ConfigurableResource):
                 max_calls_in_flight=self.max_calls_in_flight or env.max_calls_in_flight,
                 db_url=env.db_url,
                 lock_dir=env.data_dir / "call-slots",
+                slot_wait_s=self.slot_wait_seconds or env.slot_wait_seconds,
             )
         raise ValueError(f"FILINGS_ANALYZER must be 'offline' or 'bedrock', not {kind!r}")
 

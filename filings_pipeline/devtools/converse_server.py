@@ -15,8 +15,10 @@ With ``toolConfig`` it answers with a ``toolUse`` block (stopReason ``tool_use``
 
 Faults: ``inject(kind, count)`` queues them for the next calls; ``throttle_fraction`` throttles
 that share of calls at random (seeded). Every call is recorded (start/end wall-clock times,
-status, in-flight count at start) in ``calls`` and, optionally, as JSON lines in ``log_path`` so
-other processes can measure peak concurrency.
+status, in-flight count at start, the ``requestMetadata`` accession) in ``calls`` and,
+optionally, as JSON lines in ``log_path`` so other processes can measure peak concurrency and
+count calls per filing. A call whose client went away (killed mid-call) still runs to its end
+and is recorded, as Bedrock would go on generating (and billing) it.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ class CallRecord:
     input_tokens: int = 0
     output_tokens: int = 0
     request: dict[str, Any] | None = None  # the request body, when record_requests is on
+    accession: str | None = None  # the request's requestMetadata "accession", if any
 
 
 def peak_in_flight(records: list[CallRecord] | list[dict[str, Any]]) -> int:
@@ -296,6 +299,11 @@ class ConverseServer:
         with self._lock:
             self._faults.extend([kind] * count)
 
+    def in_flight(self) -> int:
+        """Calls being handled right now."""
+        with self._lock:
+            return self._in_flight
+
     def peak_in_flight(self) -> int:
         """Most calls the server was handling at once."""
         with self._lock:
@@ -343,11 +351,14 @@ class ConverseServer:
             # Record before answering, so a client that got its answer finds the record.
             end = time.time()
             body = None
+            try:
+                parsed = json.loads(raw or b"{}")
+            except json.JSONDecodeError:
+                parsed = {"unparsable": raw.decode("utf-8", "replace")}
             if self.record_requests:
-                try:
-                    body = json.loads(raw or b"{}")
-                except json.JSONDecodeError:
-                    body = {"unparsable": raw.decode("utf-8", "replace")}
+                body = parsed
+            meta = parsed.get("requestMetadata") if isinstance(parsed, dict) else None
+            accession = meta.get("accession") if isinstance(meta, dict) else None
             rec = CallRecord(
                 model_id,
                 start,
@@ -359,6 +370,7 @@ class ConverseServer:
                 reply.tokens_in,
                 reply.tokens_out,
                 body,
+                accession if isinstance(accession, str) else None,
             )
             with self._lock:
                 self._in_flight -= 1

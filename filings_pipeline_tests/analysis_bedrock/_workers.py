@@ -39,12 +39,27 @@ def analyse_many(
     return [o.ok for o in outs]
 
 
-def hold_and_crash(db_url: str, lock_dir: str, classid: int, limit: int, ready: str) -> None:
-    """Take every slot, say so, then die without releasing anything."""
+def hold_and_crash(
+    db_url: str, lock_dir: str, classid: int, limit: int, ready: str, lease_s: float
+) -> None:
+    """Take every slot (leases of `lease_s`), say so, then die without releasing anything."""
     slots = CallSlots.from_url(db_url, limit=limit, lock_dir=Path(lock_dir), classid=classid)
-    held = [slots.acquire() for _ in range(limit)]
+    held = [slots.acquire(lease_s=lease_s) for _ in range(limit)]
     for cm in held:
         cm.__enter__()
     Path(ready).write_text("held")
     time.sleep(0.2)
     os._exit(3)
+
+
+def analyse_until_killed(
+    url: str, db_url: str, lock_dir: str, classid: int, cfg: dict, first: int, n: int
+) -> None:
+    """Analyse n filings on n threads holding call slots; the test SIGKILLs this process."""
+    slots = CallSlots.from_url(
+        db_url, limit=5, lock_dir=Path(lock_dir), classid=classid, poll_interval=0.01
+    )
+    analyzer = BedrockAnalyzer(fast_config(url, **cfg), slots=slots)
+    with ThreadPoolExecutor(n) as pool:
+        list(pool.map(analyzer.analyze, [make_filing(first + i) for i in range(n)]))
+    os._exit(0)  # not reached when the test kills us mid-call

@@ -96,25 +96,34 @@ def test_timeout_when_all_slots_held(backend: dict) -> None:
     b.close()
 
 
-def test_crashed_process_leaks_no_slot(backend: dict, tmp_path: Path) -> None:
+def test_crashed_process_leaks_no_slot_once_its_leases_expire(
+    backend: dict, tmp_path: Path
+) -> None:
+    """A crashed holder's slots stay taken until its leases run out (its calls might still be
+    running at the server), then come back: nothing leaks, nothing is handed out early."""
     ready = tmp_path / "ready"
+    lease_s = 3.0
     ctx = mp.get_context("spawn")
     p = ctx.Process(
         target=_workers.hold_and_crash,
-        args=(backend["db_url"], backend["lock_dir"], backend["classid"], 2, str(ready)),
+        args=(backend["db_url"], backend["lock_dir"], backend["classid"], 2, str(ready), lease_s),
     )
     p.start()
     deadline = time.monotonic() + 30
     while not ready.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert ready.exists(), "child never took the slots"
+    taken = time.time()
     s = _slots(backend, 2)
     with pytest.raises(SlotTimeout), s.acquire(timeout=0.05):  # the child holds both
         pass
     p.join(30)
     assert p.exitcode == 3
-    with s.acquire(timeout=10), s.acquire(timeout=10):  # both came back after the crash
-        pass
+    with pytest.raises(SlotTimeout, match="leased by holders that stopped mid-call"):  # noqa: SIM117
+        with s.acquire(timeout=0.2):
+            pass
+    with s.acquire(timeout=10), s.acquire(timeout=10):  # both came back after the leases
+        assert time.time() >= taken + lease_s - 0.5  # (server and local clocks: same host)
     s.close()
 
 
