@@ -1,12 +1,27 @@
-"""Phase 2: analyse each filing of a day that has no current analysis, check its figures."""
+"""Phase 2: analyse each filing of a day that has no current analysis, check its figures.
+
+One analysis per (accession, prompt version, model), whatever runs overlap (a sensor run and a
+manual Materialize of the same day, two threads, two machines): before calling the model for a
+filing, a run claims it in the store (``ContentStore.claim_analysis``) and looks again for an
+analysis once it holds the claim. A filing claimed by another run is set aside and tried again
+every ``claim_poll_s``; when the other run has saved its analysis, this run reuses it. A run
+renews its claims every ``claim_lease_s / 4`` seconds while it lives, so the claims of a run
+that crashed run out after ``claim_lease_s`` and another run takes the work over.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from filings_pipeline.analysis.figures import check_filing_figures
 from filings_pipeline.analysis.schema import AnalysisKey, Analyzer
@@ -14,6 +29,11 @@ from filings_pipeline.edgar.models import Filing
 from filings_pipeline.store import AnalysisRecord, ContentStore
 
 log = logging.getLogger(__name__)
+
+CLAIM_LEASE_S = 60.0
+CLAIM_POLL_S = 0.5
+_BUSY = "busy"  # another run holds the claim
+_REUSED = "reused"  # another run made the analysis while this one waited
 
 
 @dataclass
@@ -62,6 +82,34 @@ def analyze_filing(analyzer: Analyzer, filing: Filing) -> AnalysisRecord:
     return rec
 
 
+def _aware(ts: datetime | None) -> datetime | None:
+    """Stored timestamps come back naive from SQLite (stored as UTC)."""
+    if ts is None or ts.tzinfo is not None:
+        return ts
+    return ts.replace(tzinfo=UTC)
+
+
+@contextmanager
+def _renewing(store: ContentStore, holder: str, lease_s: float) -> Iterator[None]:
+    """Renew `holder`'s claims every lease/4 seconds until the block ends."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(lease_s / 4):
+            try:
+                store.renew_claims(holder, lease_s)
+            except Exception:  # a store hiccup: the next round tries again
+                log.warning("could not renew analysis claims of %s", holder, exc_info=True)
+
+    thread = threading.Thread(target=renew, name="analysis-claims", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
+
+
 def analyze_day(
     store: ContentStore,
     analyzer: Analyzer,
@@ -70,12 +118,18 @@ def analyze_day(
     force: bool = False,
     workers: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
+    claim_lease_s: float = CLAIM_LEASE_S,
+    claim_poll_s: float = CLAIM_POLL_S,
 ) -> AnalyzeReport:
     """Analyse the day's filings that lack a current analysis (or all of them with `force`).
 
     Each analysis is saved as soon as it is made, so a run killed half-way resumes where it
-    stopped and never pays twice for the same (accession, prompt version, model).
+    stopped and never pays twice for the same (accession, prompt version, model); a filing
+    another run is analysing right now is waited for and its analysis reused. With `force`,
+    an analysis made after this run started (by it or by an overlapping run) counts as done.
     """
+    started = datetime.now(UTC)
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     filings = store.filings_for_day(day)
     report = AnalyzeReport(day, analyzer.name, analyzer.model, analyzer.prompt_version)
     report.filings = len(filings)
@@ -87,22 +141,54 @@ def analyze_day(
     report.reused = len(filings) - len(todo)
     done = 0
 
-    def work(filing: Filing) -> AnalysisRecord:
-        rec = analyze_filing(analyzer, filing)
-        store.save_analysis(rec)
-        return rec
+    def is_done(rec: AnalysisRecord | None) -> bool:
+        if rec is None:
+            return False
+        made_during_this_run = (_aware(rec.created_at) or started) >= started
+        return made_during_this_run or (rec.ok and not force)
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for rec in pool.map(work, todo):
-            done += 1
-            report.analysed += 1
-            report.calls += rec.calls
-            report.input_tokens += rec.input_tokens
-            report.output_tokens += rec.output_tokens
-            report.cost_usd += rec.cost_usd
-            report.latency_ms_total += rec.latency_ms
-            if on_progress:
-                on_progress(done, len(todo))
+    def attempt(filing: Filing) -> AnalysisRecord | str:
+        if not store.claim_analysis(filing.accession, key, holder, claim_lease_s):
+            return _BUSY
+        try:
+            # Another run may have saved it between our first look and the claim.
+            if is_done(store.analyses_for([filing.accession], key).get(filing.accession)):
+                return _REUSED
+            rec = analyze_filing(analyzer, filing)
+            store.save_analysis(rec)
+            return rec
+        finally:
+            store.release_claim(filing.accession, key, holder)
+
+    pending = todo
+    with (
+        _renewing(store, holder, claim_lease_s),
+        ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
+    ):
+        while pending:
+            busy: list[Filing] = []
+            for filing, res in zip(pending, pool.map(attempt, pending), strict=True):
+                if res == _BUSY:
+                    busy.append(filing)
+                    continue
+                done += 1
+                if isinstance(res, AnalysisRecord):
+                    report.analysed += 1
+                    report.calls += res.calls
+                    report.input_tokens += res.input_tokens
+                    report.output_tokens += res.output_tokens
+                    report.cost_usd += res.cost_usd
+                    report.latency_ms_total += res.latency_ms
+                else:
+                    report.reused += 1
+                if on_progress:
+                    on_progress(done, len(todo))
+            pending = busy
+            if pending:
+                log.info(
+                    "%d filings of %s are being analysed by another run; waiting", len(busy), day
+                )
+                time.sleep(claim_poll_s)
     store.prune_analyses(day, [f.accession for f in filings])
     current = store.analyses_for([f.accession for f in filings], key)
     for acc, rec in sorted(current.items()):

@@ -199,6 +199,55 @@ class ContentStore:
             )
             conn.execute(sa.insert(t.analyses), [row])
 
+    # ---- analysis claims: one maker per (accession, prompt version, model) -----------------
+    def claim_analysis(self, accession: str, key: AnalysisKey, holder: str, lease_s: float) -> bool:
+        """Take the right to make this analysis, unless another live holder has it. A claim
+        whose holder stopped renewing it (crashed) is taken over once it has expired."""
+        c = t.analysis_claims.c
+        now = time.time()
+        values = {
+            "accession": accession,
+            "prompt_version": key.prompt_version,
+            "model": key.model,
+            "holder": holder,
+            "expires": now + lease_s,
+        }
+        if self.is_postgres:
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(t.analysis_claims).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.accession, c.prompt_version, c.model],
+            set_={"holder": holder, "expires": now + lease_s},
+            where=(t.analysis_claims.c.expires <= now) | (t.analysis_claims.c.holder == holder),
+        ).returning(c.holder)
+        with self.engine.begin() as conn:
+            return conn.execute(stmt).first() is not None
+
+    def renew_claims(self, holder: str, lease_s: float) -> int:
+        """Push out the expiry of every claim `holder` has; returns how many."""
+        c = t.analysis_claims.c
+        stmt = (
+            sa.update(t.analysis_claims)
+            .where(c.holder == holder)
+            .values(expires=time.time() + lease_s)
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(stmt).rowcount or 0
+
+    def release_claim(self, accession: str, key: AnalysisKey, holder: str) -> None:
+        """Give a claim back (only one's own)."""
+        c = t.analysis_claims.c
+        stmt = sa.delete(t.analysis_claims).where(
+            c.accession == accession,
+            c.prompt_version == key.prompt_version,
+            c.model == key.model,
+            c.holder == holder,
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+
     def prune_analyses(self, day: date, keep: Iterable[str]) -> int:
         """Delete analyses of the day for accessions no longer in it. Returns rows deleted."""
         keep = list(keep)

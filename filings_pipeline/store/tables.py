@@ -43,6 +43,19 @@ analyses = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# Who is making an analysis right now: one row per (accession, prompt version, model) while a
+# run makes it; the holder renews `expires` (epoch seconds) while alive, so a crashed holder's
+# claim runs out and another run takes the work over.
+analysis_claims = sa.Table(
+    "analysis_claims",
+    metadata,
+    sa.Column("accession", sa.String(25), primary_key=True),
+    sa.Column("prompt_version", sa.String(40), primary_key=True),
+    sa.Column("model", sa.String(200), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False, index=True),
+    sa.Column("expires", sa.Float, nullable=False),
+)
+
 articles = sa.Table(
     "articles",
     metadata,
