@@ -49,7 +49,7 @@ import sqlalchemy as sa
 from bench.throughput.report import machine
 from filings_pipeline.analysis.bedrock import BedrockAnalyzer, BedrockConfig, max_call_seconds
 from filings_pipeline.analysis.call_limit import CallSlots
-from filings_pipeline.analysis.converse_server import ConverseServer, peak_in_flight
+from filings_pipeline.devtools.converse_server import ConverseServer, peak_in_flight
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.store import ContentStore
 from filings_pipeline_tests.analysis_bedrock.conftest import make_filing

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from filings_pipeline.analysis.bedrock import BedrockAnalyzer
-from filings_pipeline.analysis.converse_server import ConverseServer
+from filings_pipeline.devtools.converse_server import ConverseServer
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.store import ContentStore
 from filings_pipeline_tests.analysis_bedrock.conftest import fast_config, make_filing
