@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import random
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from filings_pipeline.analysis.bedrock import BedrockAnalyzer, BedrockConfig
+from filings_pipeline.analysis.call_limit import CallSlots
 from filings_pipeline.devtools.converse_server import ConverseServer
 from filings_pipeline.edgar.models import Exhibit, Filing
 
@@ -99,3 +103,37 @@ def make_filing(n: int = 1, **kw: object) -> Filing:
     }
     values.update(kw)
     return Filing(**values)  # type: ignore[arg-type]
+
+
+def pg_available() -> None:
+    """Fail (or skip with FILINGS_SKIP_POSTGRES=1) when the test PostgreSQL is down."""
+    import psycopg2
+
+    try:
+        psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test").close()
+    except psycopg2.OperationalError as exc:
+        if os.environ.get("FILINGS_SKIP_POSTGRES") == "1":
+            pytest.skip("PostgreSQL not reachable and FILINGS_SKIP_POSTGRES=1")
+        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
+
+
+@pytest.fixture(params=["file", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict:
+    """Backend settings; a random advisory-lock classid keeps parallel test runs apart."""
+    if request.param == "postgres":
+        pg_available()
+        db_url = PG_URL
+    else:
+        db_url = f"sqlite:///{tmp_path / 'content.db'}"
+    return {
+        "db_url": db_url,
+        "lock_dir": str(tmp_path / "slots"),
+        "classid": random.randrange(1, 2**31 - 1),
+    }
+
+
+def slots_for(b: dict, limit: int, **kw: object) -> CallSlots:
+    """CallSlots on the `backend` fixture's backend."""
+    return CallSlots.from_url(
+        b["db_url"], limit=limit, lock_dir=Path(b["lock_dir"]), classid=b["classid"], **kw
+    )

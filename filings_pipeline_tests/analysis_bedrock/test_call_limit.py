@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
-import random
 import threading
 import time
 from pathlib import Path
@@ -16,43 +14,11 @@ from filings_pipeline.analysis.call_limit import CallSlots, SlotTimeout
 from filings_pipeline.devtools.converse_server import ConverseServer
 
 from . import _workers
-from .conftest import PG_URL, fast_config, make_filing
-
-
-def _pg_available() -> None:
-    import psycopg2
-
-    try:
-        psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="test").close()
-    except psycopg2.OperationalError as exc:
-        if os.environ.get("FILINGS_SKIP_POSTGRES") == "1":
-            pytest.skip("PostgreSQL not reachable and FILINGS_SKIP_POSTGRES=1")
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-
-
-@pytest.fixture(params=["file", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict:
-    """Backend settings; a random advisory-lock classid keeps parallel test runs apart."""
-    if request.param == "postgres":
-        _pg_available()
-        db_url = PG_URL
-    else:
-        db_url = f"sqlite:///{tmp_path / 'content.db'}"
-    return {
-        "db_url": db_url,
-        "lock_dir": str(tmp_path / "slots"),
-        "classid": random.randrange(1, 2**31 - 1),
-    }
-
-
-def _slots(b: dict, limit: int, **kw: object) -> CallSlots:
-    return CallSlots.from_url(
-        b["db_url"], limit=limit, lock_dir=Path(b["lock_dir"]), classid=b["classid"], **kw
-    )
+from .conftest import fast_config, make_filing, slots_for
 
 
 def test_backend_choice(backend: dict) -> None:
-    s = _slots(backend, 2)
+    s = slots_for(backend, 2)
     expected = "PostgreSQL" if backend["db_url"].startswith("postgresql") else "file locks"
     assert expected in s.backend
     assert "password" not in s.backend
@@ -60,7 +26,7 @@ def test_backend_choice(backend: dict) -> None:
 
 
 def test_threads_never_exceed_limit_and_reach_it(backend: dict) -> None:
-    slots = _slots(backend, 3, poll_interval=0.01)
+    slots = slots_for(backend, 3, poll_interval=0.01)
     lock = threading.Lock()
     state = {"now": 0, "peak": 0}
     held: list[int] = []
@@ -86,7 +52,7 @@ def test_threads_never_exceed_limit_and_reach_it(backend: dict) -> None:
 
 
 def test_timeout_when_all_slots_held(backend: dict) -> None:
-    a, b = _slots(backend, 2), _slots(backend, 2)
+    a, b = slots_for(backend, 2), slots_for(backend, 2)
     with a.acquire(), a.acquire(), pytest.raises(SlotTimeout, match="limit 2"):  # noqa: SIM117
         with b.acquire(timeout=0.2):
             pass
@@ -114,7 +80,7 @@ def test_crashed_process_leaks_no_slot_once_its_leases_expire(
         time.sleep(0.02)
     assert ready.exists(), "child never took the slots"
     taken = time.time()
-    s = _slots(backend, 2)
+    s = slots_for(backend, 2)
     with pytest.raises(SlotTimeout), s.acquire(timeout=0.05):  # the child holds both
         pass
     p.join(30)

@@ -20,27 +20,12 @@ from filings_pipeline.devtools.converse_server import ConverseServer, peak_in_fl
 from filings_pipeline.settings import Settings
 
 from . import _workers
-from .conftest import PG_URL, fast_config, make_filing
-from .test_call_limit import _pg_available
+from .conftest import PG_URL, fast_config, make_filing, pg_available, slots_for
 
 LATENCY_S = 4.0
 # One attempt that gives up after 1 s + 5 s: a lease of 1 x 6 + 0 x 25 + 5 = 11 s, longer than
 # the server's 4 s answer, so a killed holder's calls end before its slots are handed out again.
 CRASH_CFG = {"read_timeout": 5, "connect_timeout": 1, "total_max_attempts": 1}
-
-
-@pytest.fixture(params=["file", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict:
-    if request.param == "postgres":
-        _pg_available()
-        db_url = PG_URL
-    else:
-        db_url = f"sqlite:///{tmp_path / 'content.db'}"
-    return {
-        "db_url": db_url,
-        "lock_dir": str(tmp_path / "slots"),
-        "classid": random.randrange(1, 2**31 - 1),
-    }
 
 
 def _wait_for(cond, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -79,14 +64,7 @@ def test_sigkill_mid_call_does_not_free_the_cap(backend: dict) -> None:
                 5,
             ),
         )
-        slots = CallSlots.from_url(
-            backend["db_url"],
-            limit=5,
-            lock_dir=Path(backend["lock_dir"]),
-            classid=backend["classid"],
-            poll_interval=0.01,
-            timeout=60,
-        )
+        slots = slots_for(backend, 5, poll_interval=0.01, timeout=60)
         # Built before the child starts, so the kill is not late because of client set-up.
         analyzer = BedrockAnalyzer(fast_config(srv.url, **CRASH_CFG), slots=slots)
         outcomes: list[bool] = []
@@ -120,21 +98,13 @@ def test_sigkill_mid_call_does_not_free_the_cap(backend: dict) -> None:
 def test_a_waiter_fails_with_a_clear_error_after_its_wait(backend: dict) -> None:
     """Every slot taken and none freed: the analysis fails with SlotTimeout after the configured
     wait, and the server saw no call (the deployment sets that wait: next test)."""
-    holder = CallSlots.from_url(
-        backend["db_url"], limit=5, lock_dir=Path(backend["lock_dir"]), classid=backend["classid"]
-    )
+    holder = slots_for(backend, 5)
     held = [holder.acquire(lease_s=60) for _ in range(5)]
     for cm in held:
         cm.__enter__()
     try:
         with ConverseServer() as srv:
-            waiter = CallSlots.from_url(
-                backend["db_url"],
-                limit=5,
-                lock_dir=Path(backend["lock_dir"]),
-                classid=backend["classid"],
-                timeout=0.5,
-            )
+            waiter = slots_for(backend, 5, timeout=0.5)
             analyzer = BedrockAnalyzer(fast_config(srv.url), slots=waiter)
             t0 = time.monotonic()
             with pytest.raises(SlotTimeout, match=r"no Bedrock call slot free within 0\.5s"):
@@ -171,7 +141,7 @@ def test_the_wait_comes_from_settings_and_reaches_the_slots(
 def test_slot_connections_have_server_side_keepalives() -> None:
     """The server itself probes a slot holder's connection, so a vanished host loses its
     advisory locks in about 25 s, not after the kernel's 2-hour default."""
-    _pg_available()
+    pg_available()
     slots = CallSlots.from_url(PG_URL, limit=1, classid=random.randrange(1, 2**31 - 1))
     with slots.acquire(lease_s=5) as slot:
         conn, _ = slots._backend._held[slot]  # type: ignore[union-attr]  # the holder's session

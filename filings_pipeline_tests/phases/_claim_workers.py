@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import os
-import time
 from datetime import date
 from pathlib import Path
 
 from filings_pipeline.analysis.bedrock import BedrockAnalyzer
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.store import ContentStore
+from filings_pipeline_tests.analysis_bedrock._workers import _barrier
 from filings_pipeline_tests.analysis_bedrock.conftest import fast_config
-
-
-def wait_at_barrier(directory: Path, name: str, parties: int) -> None:
-    """Return once `parties` participants have arrived, so the runs overlap."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / name).write_text("ready")
-    deadline = time.monotonic() + 60
-    while len(list(directory.iterdir())) < parties:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the other analyze phases never started")
-        time.sleep(0.005)
 
 
 def run_day(
@@ -30,7 +19,7 @@ def run_day(
     """One analyze phase over `day`: (analysed here, reused)."""
     store = ContentStore(db_url)
     analyzer = BedrockAnalyzer(fast_config(url))
-    wait_at_barrier(Path(barrier), name, parties)
+    _barrier(Path(barrier), name, parties)  # so the runs overlap
     report = analyze_day(store, analyzer, day, workers=3, **kw)  # type: ignore[arg-type]
     return report.analysed, report.reused
 
