@@ -49,6 +49,8 @@ import sqlalchemy as sa
 from bench.throughput.report import machine
 from filings_pipeline.analysis.bedrock import BedrockAnalyzer, BedrockConfig, max_call_seconds
 from filings_pipeline.analysis.call_limit import CallSlots
+from filings_pipeline.analysis.prompt import PROMPT_VERSION
+from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.devtools.converse_server import ConverseServer, peak_in_flight
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.store import ContentStore
@@ -122,7 +124,9 @@ def one_kill(
     per_accession = Counter(c.accession for c in calls)
     twice = {acc: k for acc, k in per_accession.items() if k > 1}
     in_flight_killed = {c.accession for c in calls if c.start < killed_at < c.end}
-    present = store.analyses_for(sorted(accessions), "v1", bench_config(srv.url).model_id)
+    present = store.analyses_for(
+        sorted(accessions), AnalysisKey(PROMPT_VERSION, bench_config(srv.url).model_id)
+    )
     return {
         "filings": n,
         "calls": len(calls),
@@ -194,12 +198,13 @@ def overhead(db_urls: dict[str, str], tmp: Path, n: int = 2000) -> dict[str, Any
         _cycle_us(functools.partial(new.acquire, lease_s=60), 50)  # warm connections
         _cycle_us(old.acquire, 50)
         store = ContentStore(url)
+        key = AnalysisKey(PROMPT_VERSION, "m")
         times = []
         for i in range(min(n, 500)):
             t0 = time.perf_counter()
-            store.claim_analysis(f"bench-{i}", "v1", "m", "h", 60)
-            store.analyses_for([f"bench-{i}"], "v1", "m")
-            store.release_claim(f"bench-{i}", "v1", "m", "h")
+            store.claim_analysis(f"bench-{i}", key, "h", 60)
+            store.analyses_for([f"bench-{i}"], key)
+            store.release_claim(f"bench-{i}", key, "h")
             times.append((time.perf_counter() - t0) * 1e6)
         out[name] = {
             "slot_acquire_release_us_before": _cycle_us(old.acquire, n),

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from filings_pipeline.analysis.bedrock import BedrockAnalyzer
+from filings_pipeline.analysis.prompt import PROMPT_VERSION
+from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.devtools.converse_server import ConverseServer
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.store import ContentStore
@@ -43,7 +45,7 @@ def _day_of_filings(url: str, n: int = N_FILINGS) -> list[str]:
 
 
 def _assert_all_present(url: str, accessions: list[str], model: str) -> None:
-    got = ContentStore(url).analyses_for(accessions, "v1", model)
+    got = ContentStore(url).analyses_for(accessions, AnalysisKey(PROMPT_VERSION, model))
     assert sorted(got) == sorted(accessions)
     assert all(r.ok for r in got.values()), {a: r.error for a, r in got.items() if not r.ok}
 
