@@ -44,17 +44,21 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import sqlalchemy as sa
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
 
-from bench.throughput.report import machine
-from filings_pipeline.analysis.bedrock import BedrockAnalyzer, BedrockConfig, max_call_seconds
-from filings_pipeline.analysis.call_limit import CallSlots
-from filings_pipeline.analysis.prompt import PROMPT_VERSION
-from filings_pipeline.analysis.schema import AnalysisKey
-from filings_pipeline.devtools.converse_server import ConverseServer, peak_in_flight
-from filings_pipeline.phases.analyze import analyze_day
-from filings_pipeline.store import ContentStore
-from filings_pipeline_tests.analysis_bedrock.conftest import make_filing
+import sqlalchemy as sa  # noqa: E402
+
+from bench.throughput.report import machine  # noqa: E402
+from filings_pipeline.analysis.bedrock import BedrockAnalyzer, BedrockConfig, max_call_seconds  # noqa: E402
+from filings_pipeline.analysis.call_limit import CallSlots  # noqa: E402
+from filings_pipeline.analysis.prompt import PROMPT_VERSION  # noqa: E402
+from filings_pipeline.analysis.schema import AnalysisKey  # noqa: E402
+from filings_pipeline.devtools.converse_server import ConverseServer, peak_in_flight  # noqa: E402
+from filings_pipeline.phases.analyze import analyze_day  # noqa: E402
+from filings_pipeline.store import ContentStore  # noqa: E402
+from filings_pipeline_tests.analysis_bedrock.conftest import make_filing  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "kill.json"
 PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
@@ -234,13 +238,14 @@ def main(argv: list[str] | None = None) -> int:
             tmp = Path(tmpdir)
             urls = {"sqlite": f"sqlite:///{tmp / 'content.db'}", "postgresql": pg_url}
             with ConverseServer(latency_s=args.latency) as srv:
-                for name, url in urls.items():
+                for b, (name, url) in enumerate(urls.items()):
                     repeats = []
                     for k in range(args.repeats):
                         day = date(2026, 11, 2) + timedelta(days=k)
                         lock_dir = tmp / f"slots-{name}"
                         lock_dir.mkdir(exist_ok=True)
-                        row = one_kill(srv, url, lock_dir, day, 1000 * (k + 1), args.filings)
+                        first = 10_000 * (b + 1) + 1000 * k  # accessions of their own
+                        row = one_kill(srv, url, lock_dir, day, first, args.filings)
                         print(name, k, row, flush=True)
                         repeats.append(row)
                     backends[name] = {
