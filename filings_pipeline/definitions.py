@@ -8,6 +8,7 @@ from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.automation import phase_automation_sensors
 from filings_pipeline.defs.delivery.assets import digest_emails
 from filings_pipeline.defs.ingest.assets import filings
+from filings_pipeline.defs.ingest.live_sensor import live_filings_sensor
 from filings_pipeline.defs.ingest.sensors import new_filings_sensor
 from filings_pipeline.defs.jobs import ALL_JOBS
 from filings_pipeline.defs.publishing.assets import published_articles
@@ -21,7 +22,12 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[filings, analyses, rendered_articles, published_articles, digest_emails],
         jobs=[*ALL_JOBS, review_job],
-        sensors=[new_filings_sensor, review_sensor, *phase_automation_sensors()],
+        sensors=[
+            new_filings_sensor,
+            live_filings_sensor,
+            review_sensor,
+            *phase_automation_sensors(),
+        ],
         resources=default_resources(),
         # One process per run: every step of a day's run executes in the run worker. A fresh
         # process per step cost ~4 s of start-up each on a 2-core machine (bench/README.md);

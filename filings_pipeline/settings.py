@@ -124,6 +124,11 @@ class Settings:
     lookback_days: int = _f(lambda: _number("FILINGS_LOOKBACK_DAYS", int, 7))
     sensor_interval_seconds: int = _f(lambda: _number("FILINGS_SENSOR_INTERVAL_SECONDS", int, 60))
     new_filings_sensor: str = _f(lambda: _env("FILINGS_NEW_FILINGS_SENSOR", "running").lower())
+    live_sensor: str = _f(lambda: _env("FILINGS_LIVE_SENSOR", "stopped").lower())
+    live_interval_seconds: int = _f(lambda: _number("FILINGS_LIVE_INTERVAL_SECONDS", int, 30))
+    live_off_hours_seconds: int = _f(
+        lambda: _number("FILINGS_LIVE_OFF_HOURS_INTERVAL_SECONDS", int, 900)
+    )
     # editorial review and email delivery (README, "Newsletter" and "Editorial review")
     publish_mode: str = _f(lambda: _env("FILINGS_PUBLISH_MODE", "auto").lower())
     email_transport: str = _f(lambda: _env("FILINGS_EMAIL_TRANSPORT", "none").lower())

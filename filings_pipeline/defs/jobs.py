@@ -8,7 +8,7 @@ from __future__ import annotations
 import dagster as dg
 
 from filings_pipeline.defs.partitions import daily_partitions
-from filings_pipeline.phases.catalog import INGEST, PHASES, PIPELINE_TAGS
+from filings_pipeline.phases.catalog import DELIVER, INGEST, PHASES, PIPELINE_TAGS
 
 PHASE_JOBS = {
     p.name: dg.define_asset_job(
@@ -29,4 +29,13 @@ pipeline_job = dg.define_asset_job(
     description="All five phases for a day (the digest email included).",
 )
 
-ALL_JOBS = [*PHASE_JOBS.values(), pipeline_job]
+live_job = dg.define_asset_job(
+    "live_job",
+    selection=dg.AssetSelection.groups(*(p.group for p in PHASES if p is not DELIVER)),
+    partitions_def=daily_partitions,
+    tags=dict(PIPELINE_TAGS),
+    description="Ingest, analyse, render and publish a day's new filings (the live sensor's "
+    "runs; the digest is not sent from here).",
+)
+
+ALL_JOBS = [*PHASE_JOBS.values(), pipeline_job, live_job]

@@ -40,6 +40,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from filings_pipeline.devtools.live_feed import (
+    FeedRow,
+    ReleaseClock,
+    feed_rows,
+    filter_index,
+    offsets_by_acceptance,
+    render_feed,
+)
+
 WWW = "www.sec.gov"
 DATA = "data.sec.gov"
 DATA_PREFIXES = ("/submissions/", "/api/")
@@ -93,6 +102,7 @@ undergoing maintenance. Please try again later.</p>
 </html>
 """
 
+FEED_END = 2000  # a generated feed answers 503 from start=2000 on (EDGAR's paging limit)
 BODY_KINDS = ("throttle", "maintenance", "access_denied", "undeclared")
 EMAIL_RE = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}")
 
@@ -228,6 +238,10 @@ class MirrorServer:
         self._blocked_until = 0.0
         self._etags: dict[tuple[Path, float, int], str] = {}
         self._put: dict[str, PutFile] = {}
+        self.clock = ReleaseClock()
+        self._feed_hidden: set[str] = set()
+        self._withheld_days: set[str] = set()
+        self._rows: list[FeedRow] | None = None
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -305,6 +319,70 @@ class MirrorServer:
     def put_file(self, url_path: str) -> PutFile | None:
         with self._lock:
             return self._put.get(url_path)
+
+    # -- the live clock and feed (devtools/live_feed.py) -----------------------------------------
+    def feed_rows(self) -> list[FeedRow]:
+        """The generated mirrors' filings (read once from their submissions JSON)."""
+        with self._lock:
+            if self._rows is None:
+                self._rows = feed_rows(self.roots)
+            return self._rows
+
+    def release(self, offsets: dict[str, float], t0: float | None = None) -> dict[str, float]:
+        """Make each accession public `offsets[acc]` seconds after `t0` (default now): until
+        then its documents answer 404 and it is absent from the feed and its day's index.
+        Returns the wall-clock release times."""
+        return self.clock.schedule(offsets, t0)
+
+    def release_by_acceptance(self, day: str, factor: float, t0: float | None = None) -> dict:
+        """Release `day`'s filings at their acceptance times, the clock `factor` times faster."""
+        rows = [r for r in self.feed_rows() if r.filed == day]
+        return self.release(offsets_by_acceptance(rows, factor), t0)
+
+    def hide_from_feed(self, accessions: set[str]) -> None:
+        """Keep these accessions out of the feed for good (a filing the feed missed)."""
+        with self._lock:
+            self._feed_hidden |= set(accessions)
+
+    def withhold_index(self, day: str, withheld: bool = True) -> None:
+        """While withheld, the day's daily index answers 403 (SEC builds it about 10 p.m.)."""
+        with self._lock:
+            (self._withheld_days.add if withheld else self._withheld_days.discard)(
+                day.replace("-", "")
+            )
+
+    def _index_withheld(self, path: str) -> bool:
+        m = re.search(r"/daily-index/\d{4}/QTR\d/\w+\.(\d{8})\.idx$", path)
+        with self._lock:
+            return bool(m) and m[1] in self._withheld_days
+
+    def feed_page(self, query: str) -> bytes | None:
+        """The generated feed page for a getcurrent query (None: no generated mirror, or the
+        real fixture's feed is served instead)."""
+        rows = self.feed_rows()
+        if not rows or "/cgi-bin/browse-edgar" in self.fixture_map:
+            return None
+        q = parse_qs(query, keep_blank_values=True)
+        form = (q.get("type", [""])[0] or "").upper()
+        start = int(q.get("start", ["0"])[0] or 0)
+        count = min(int(q.get("count", ["40"])[0] or 40), 100)
+        now = time.time()
+        with self._lock:
+            hidden = set(self._feed_hidden)
+        listed = [
+            r
+            for r in rows
+            if r.form.upper().startswith(form)
+            and r.accession not in hidden
+            and self.clock.released(r.accession, now)
+        ]
+        listed.sort(
+            key=lambda r: (self.clock.release_time(r.accession) or r.accepted.timestamp(),
+                           r.accession),
+            reverse=True,
+        )  # fmt: skip
+        page = listed[start : start + count]
+        return render_feed(page, self.base_url, datetime.now(UTC))
 
     def clear_injections(self) -> None:
         with self._lock:
@@ -540,6 +618,25 @@ def _make_handler(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
             if server._over_rate(now):
                 self._canned(429, "throttle", send_body)
                 return 429
+            if path == "/cgi-bin/browse-edgar":
+                q = parse_qs(split.query)
+                start = q.get("start", ["0"])[0]
+                if start.isdigit() and int(start) >= FEED_END:  # paged far past the end
+                    self._canned(503, "maintenance", send_body)
+                    return 503
+                page = (
+                    server.feed_page(split.query) if "getcurrent" in q.get("action", []) else None
+                )
+                if page is not None:
+                    feed_type = ("application/atom+xml; charset=ISO-8859-1", None)
+                    etag = '"' + hashlib.sha256(page).hexdigest()[:32] + '"'
+                    return self._serve(lambda: page, time.time(), etag, feed_type, send_body)
+            if server.clock.hidden_in_path(path):  # not accepted yet
+                self._canned(404, "no_such_key", send_body, key=path.lstrip("/"))
+                return 404
+            if server._index_withheld(path):
+                self._canned(403, "access_denied", send_body)
+                return 403
             put = server.put_file(path)
             if put is not None:
                 return self._serve(
@@ -552,7 +649,7 @@ def _make_handler(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
                     return 404
                 self._canned(403, "access_denied", send_body)
                 return 403
-            if path == "/cgi-bin/browse-edgar":
+            if path == "/cgi-bin/browse-edgar":  # the fixture's one page
                 start = parse_qs(split.query).get("start", ["0"])[0]
                 if start.isdigit() and int(start) >= 100:  # paged past the end, like EDGAR
                     self._canned(503, "maintenance", send_body)
@@ -567,6 +664,10 @@ def _make_handler(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
                 html_type = ("text/html; charset=utf-8", None)
                 return self._serve(lambda: listing, mtime, etag, html_type, send_body)
             kind = _content_type(file)
+            if file.name.endswith(".idx") and "/daily-index/" in urlsplit(self.path).path:
+                body = filter_index(file.read_bytes(), server.clock)  # unreleased rows left out
+                etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+                return self._serve(lambda: body, file.stat().st_mtime, etag, kind, send_body)
             return self._serve(
                 file.read_bytes, file.stat().st_mtime, server.etag(file), kind, send_body
             )

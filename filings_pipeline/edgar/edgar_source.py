@@ -6,11 +6,12 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from filings_pipeline.edgar import urls
+from filings_pipeline.edgar.feed import FeedEntry, FeedParseError, feed_types, read_until
 from filings_pipeline.edgar.bounded_text import ConversionTooSlow, document_text
 from filings_pipeline.edgar.fetch import (
     DocumentTooLarge,
@@ -113,6 +114,49 @@ class EdgarSource:
             return self._index(day).version
         except NotPublished:
             return None
+
+    # -- the live day (before its daily index exists) -------------------------------------------
+    def read_feed(self, stop: Callable[[FeedEntry], bool]) -> tuple[set[str], list[FeedEntry]]:
+        """Read the latest-filings feed of each kept form until `stop` (see `read_until`):
+        every accession listed, and the kept ones (forms and watchlist applied), one entry per
+        accession. Fetch errors propagate (a 403 too: EDGAR always has the feed); so does
+        FeedParseError (a malformed page). A file:// mirror has no feed: it lists nothing."""
+        by_acc: dict[str, list[FeedEntry]] = {}
+        for form in feed_types(self.forms):
+            if self.archives_url.startswith("file:"):
+                return set(), []  # a mirror on disk has no feed
+            read = read_until(self.fetcher, self.archives_url, form, stop)
+            for e in read.entries:
+                by_acc.setdefault(e.accession, []).append(e)
+        wanted = {f.upper() for f in self.forms}
+        watch = self.watch_ciks() if self.watchlist else None
+        kept = [
+            entries[0]
+            for entries in by_acc.values()
+            if entries[0].form.upper() in wanted
+            and (watch is None or watch.intersection(x.cik for x in entries))
+        ]
+        return set(by_acc), kept
+
+    def feed_entries(self, day: date) -> list[IndexEntry]:
+        """The kept filings of `day` the latest-filings feed lists now (pages on until a filing
+        of an earlier day). Fetch errors propagate (a malformed page as FetchError)."""
+        try:
+            _, kept = self.read_feed(lambda e: e.filed is not None and e.filed < day)
+        except FeedParseError as exc:
+            raise FetchError(f"the latest-filings feed is unreadable: {exc}") from exc
+        return [
+            IndexEntry(e.cik, e.company, e.form, day, f"edgar/data/{e.cik}/{e.accession}.txt")
+            for e in kept
+            if e.filed == day
+        ]
+
+    def is_published(self, entry: IndexEntry) -> bool:
+        """Whether the filing's index page is up yet (kept in the disk cache for the fetch)."""
+        return (
+            self._get_text(urls.index_page_url(self.archives_url, entry.cik, entry.accession))
+            is not None
+        )
 
     # -- tickers / watchlist -------------------------------------------------------------------
     def tickers(self) -> dict[int, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ _NS = {"a": "http://www.w3.org/2005/Atom"}
 _TITLE = re.compile(r"^(?P<form>.+?) - (?P<company>.*) \((?P<cik>\d{1,10})\) \((?P<role>[^)]*)\)$")
 _ACC = re.compile(r"\d{10}-\d{2}-\d{6}")
 _FILED = re.compile(r"Filed:\s*(\d{4}-\d{2}-\d{2})")
+PAGE = 100  # the most entries EDGAR gives in one page of the feed
 
 
 class FeedParseError(ValueError):
@@ -81,10 +83,62 @@ def parse_feed(data: bytes) -> list[FeedEntry]:
     return out
 
 
-def fetch_latest(fetcher: Fetcher, archives_url: str, form: str = "8-K") -> list[FeedEntry]:
-    """One request: the newest 100 filings of `form` (fetched fresh, never cached)."""
-    result = fetcher.get(latest_filings_feed_url(archives_url, form), cache=False)
+def fetch_latest(
+    fetcher: Fetcher, archives_url: str, form: str = "8-K", start: int = 0, count: int = PAGE
+) -> list[FeedEntry]:
+    """One request: `count` of the newest filings of `form` from `start` (never cached)."""
+    url = latest_filings_feed_url(archives_url, form, count=count, start=start)
+    result = fetcher.get(url, cache=False)
     return parse_feed(result.content)
+
+
+def feed_types(forms: tuple[str, ...]) -> list[str]:
+    """The feed's `type=` values that cover `forms`: EDGAR matches `type` as a prefix, so 8-K
+    covers 8-K/A and one request per prefix is enough."""
+    kept = sorted({f.upper() for f in forms})
+    return [f for f in kept if not any(f != o and f.startswith(o) for o in kept)]
+
+
+@dataclass
+class FeedRead:
+    """What one read of the feed found, newest first, one entry per accession."""
+
+    entries: list[FeedEntry]
+    pages: int
+    reached: bool  # stopped at an entry `stop` matched (else: the end of the feed or page cap)
+
+
+def read_until(
+    fetcher: Fetcher,
+    archives_url: str,
+    form: str,
+    stop: Callable[[FeedEntry], bool],
+    *,
+    max_pages: int = 10,
+    count: int = PAGE,
+) -> FeedRead:
+    """The newest entries of `form`, page after page, until a page holds an entry `stop`
+    matches (e.g. an accession already known, or a filing of an earlier day).
+
+    The feed holds at most `count` entries a page: while a full page has no stopping entry,
+    the next page is read (`start=`), up to `max_pages`. Stopping entries are left out. An
+    accession listed twice (a filing with several entities, or one that slid across pages
+    between two requests) is kept once. Fetch errors and FeedParseError propagate.
+    """
+    out: list[FeedEntry] = []
+    seen: set[str] = set()
+    for page in range(max_pages):
+        entries = fetch_latest(fetcher, archives_url, form, start=page * count, count=count)
+        hit = False
+        for e in entries:
+            if stop(e):
+                hit = True
+            elif e.accession not in seen:
+                seen.add(e.accession)
+                out.append(e)
+        if hit or len(entries) < count:
+            return FeedRead(out, page + 1, hit)
+    return FeedRead(out, max_pages, False)
 
 
 def eastern_today() -> date:

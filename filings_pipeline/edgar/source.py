@@ -22,3 +22,15 @@ class FilingSource(Protocol):
     def fetch_filing(self, entry: IndexEntry, day: date) -> Filing:
         """Fetch and parse one filing. Raises FilingError with a readable reason."""
         ...
+
+    def feed_entries(self, day: date) -> list[IndexEntry]:
+        """The day's kept filings the latest-filings feed lists now (for the live day)."""
+        ...
+
+    def is_published(self, entry: IndexEntry) -> bool:
+        """Whether the filing's documents are up yet (a just-accepted filing may not be)."""
+        ...
+
+    def locate(self, accession: str, cik: int | None = None) -> IndexEntry:
+        """An IndexEntry for one accession from its own pages. Raises FilingError."""
+        ...

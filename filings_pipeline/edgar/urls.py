@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 
 def quarter(day: date) -> int:
@@ -40,10 +41,13 @@ def tickers_url(archives_url: str) -> str:
     return f"{base}/files/company_tickers.json"
 
 
-def latest_filings_feed_url(archives_url: str, form: str = "8-K", count: int = 100) -> str:
-    """The "Latest Filings" Atom feed on the archives host (www.sec.gov/cgi-bin/browse-edgar)."""
+def latest_filings_feed_url(
+    archives_url: str, form: str = "8-K", count: int = 100, start: int = 0
+) -> str:
+    """The "Latest Filings" Atom feed on the archives host (www.sec.gov/cgi-bin/browse-edgar),
+    newest first, `count` entries from `start` (EDGAR pages by 40 or 100)."""
     base = archives_url.rstrip("/").removesuffix("/Archives")
     return (
-        f"{base}/cgi-bin/browse-edgar?action=getcurrent&type={form}&company=&dateb="
-        f"&owner=include&start=0&count={count}&output=atom"
+        f"{base}/cgi-bin/browse-edgar?action=getcurrent&type={quote(form, safe='')}&company=&dateb="
+        f"&owner=include&start={start}&count={count}&output=atom"
     )

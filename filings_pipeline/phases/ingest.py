@@ -63,11 +63,98 @@ class IngestReport:
     forms: dict[str, int] = field(default_factory=dict)
     version: str | None = None
     preview: list[str] = field(default_factory=list)
+    live: bool = False  # listed from the latest-filings feed (no daily index yet), merged
+    kept: int = 0  # live: filings already stored, kept as they were (not fetched again)
+    waiting: list[str] = field(default_factory=list)  # live: listed, documents not up yet
 
     @property
     def skip_rate(self) -> float:
         """Share of the listed filings that were skipped (the asset's check)."""
         return len(self.skipped) / self.listed if self.listed else 0.0
+
+
+@dataclass(frozen=True)
+class LiveRequest:
+    """Ingest a day before its daily index exists: what the feed lists now, plus
+    `accessions` ((cik, accession) pairs the live sensor saw, in case the feed moved on)."""
+
+    accessions: tuple[tuple[int, str], ...] = ()
+
+
+def _ingest_live(
+    source: FilingSource,
+    store: ContentStore,
+    day: date,
+    live: LiveRequest,
+    report: IngestReport,
+    workers: int,
+) -> IngestReport:
+    """Merge the day's new feed filings into the stored day; drop and re-fetch nothing.
+
+    A filing already stored (ok or skipped) is kept as it is and not fetched again; a listed
+    filing whose index page is not up yet is left out (`waiting`) and nothing is recorded for
+    it, so a later run takes it; the write re-reads the day under a lock, so two live runs of
+    the day never drop each other's filings.
+    """
+    report.live = True
+    try:
+        listed = {e.accession: e for e in source.feed_entries(day)}
+    except (FetchError, *TRANSIENT) as exc:
+        raise IngestUnavailable(
+            f"the latest-filings feed could not be read for {day}: {type(exc).__name__}: {exc}. "
+            "Nothing of the day was stored or changed; the run is retried.",
+            getattr(exc, "url", "") or "",
+        ) from exc
+    stored = set(store.accessions_for_day(day)) | {s.accession for s in store.skipped_for_day(day)}
+    for cik, acc in live.accessions:
+        if acc not in listed and acc not in stored:
+            listed[acc] = IndexEntry(cik, "", "", day, f"edgar/data/{cik}/{acc}.txt")
+    report.listed = len(listed)
+    new = [e for a, e in listed.items() if a not in stored]
+
+    def fetch(entry: IndexEntry) -> Filing | SkippedFiling | None:
+        try:
+            if not source.is_published(entry):
+                return None
+            if not entry.form:  # seen by the sensor, gone from the feed: its own index page
+                entry = source.locate(entry.accession, entry.cik)
+                if entry.date_filed != day:
+                    return None  # SEC dates it another day: that day's run takes it
+        except (FetchError, *TRANSIENT) as exc:
+            raise _unavailable(entry, exc) from exc
+        except FilingError:
+            return None
+        return _fetch_one(source, entry, day)
+
+    filings: list[Filing] = []
+    skipped: list[SkippedFiling] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for entry, result in zip(new, pool.map(fetch, new), strict=True):
+            if result is None:
+                report.waiting.append(entry.accession)
+            elif isinstance(result, SkippedFiling):
+                skipped.append(result)
+            else:
+                filings.append(result)
+    with store.lock(f"ingest-{day.isoformat()}"):
+        current = store.filings_for_day(day)
+        have = {f.accession for f in current}
+        old_skips = [s for s in store.skipped_for_day(day) if s.accession not in have]
+        merged = current + [f for f in filings if f.accession not in have]
+        ok = {f.accession for f in merged}
+        skips = old_skips + [s for s in skipped if s.accession not in ok]
+        if filings or skipped:
+            store.replace_filings(day, merged, skips)
+    report.kept = len(have)
+    report.ingested = len(merged)
+    report.skipped = skips
+    for f in merged:
+        report.forms[f.form] = report.forms.get(f.form, 0) + 1
+    report.preview = [f"{f.form} {f.company}: {', '.join(f.items) or '-'}" for f in filings[:5]]
+    report.note = (
+        f"live: {len(filings)} new, {len(have)} kept, {len(report.waiting)} not published yet"
+    )
+    return report
 
 
 def _fetch_one(source: FilingSource, entry: IndexEntry, day: date) -> Filing | SkippedFiling:
@@ -95,8 +182,13 @@ def ingest_day(
     *,
     workers: int = 4,
     on_progress: Callable[[int, int], None] | None = None,
+    live: LiveRequest | None = None,
 ) -> IngestReport:
     """Fetch every kept filing of `day` and replace the day's rows in one transaction.
+
+    With `live` and no daily index yet (the day is today), the day is listed from the
+    latest-filings feed instead and merged into what is stored (see `_ingest_live`); once the
+    index exists it is the day's listing again (the nightly reconciliation).
 
     Raises IngestUnavailable (and stores nothing) when the listing or any filing failed for a
     reason that is not the filing's own; the filings still queued are not fetched then.
@@ -112,6 +204,8 @@ def ingest_day(
         ) from exc
     report = IngestReport(day=day, published=listing.published, note=listing.note)
     report.version = listing.version
+    if not listing.published and live is not None:
+        return _ingest_live(source, store, day, live, report, workers)
     if not listing.published:
         stored = store.count_rows("filings", day)
         if stored:  # EDGAR never withdraws a daily index: a 403 now is not "an empty day"

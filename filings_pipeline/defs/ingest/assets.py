@@ -7,6 +7,7 @@ from filings_pipeline.defs.partitions import daily_partitions, partition_day
 from filings_pipeline.defs.resources import ContentStoreResource, FilingSourceResource
 from filings_pipeline.phases.catalog import INGEST
 from filings_pipeline.phases.ingest import ingest_day
+from filings_pipeline.phases.live_requests import LIVE_ACCESSIONS_TAG, live_request
 
 # A day whose fetches failed for a reason that is not the filing's own (EDGAR 5xx after the
 # Fetcher's retries, throttle, pause) fails its step; the step is retried after 30, 60, 120 s
@@ -41,7 +42,8 @@ def filings_asset(retry_policy: dg.RetryPolicy = INGEST_RETRY_POLICY) -> dg.Asse
         store: ContentStoreResource,
     ) -> dg.MaterializeResult:
         day = partition_day(context)
-        report = ingest_day(source.get(), store.get(), day)
+        live = live_request(day, context.run.tags.get(LIVE_ACCESSIONS_TAG, ""))
+        report = ingest_day(source.get(), store.get(), day, live=live)
         skipped = {s.accession: f"{s.company} ({s.form}): {s.reason}" for s in report.skipped}
         if not report.published:
             context.log.info(f"{day}: no index ({report.note}); the day is empty")
@@ -60,6 +62,9 @@ def filings_asset(retry_policy: dg.RetryPolicy = INGEST_RETRY_POLICY) -> dg.Asse
                 "forms": dg.MetadataValue.json(report.forms),
                 "source_version": report.version or "",
                 "preview": md_list(report.preview),
+                "live": report.live,
+                "kept": report.kept,
+                "waiting": md_list(report.waiting),
             },
             check_results=[
                 dg.AssetCheckResult(
