@@ -126,6 +126,7 @@ class Settings:
     new_filings_sensor: str = _f(lambda: _env("FILINGS_NEW_FILINGS_SENSOR", "running").lower())
     live_sensor: str = _f(lambda: _env("FILINGS_LIVE_SENSOR", "stopped").lower())
     live_interval_seconds: int = _f(lambda: _number("FILINGS_LIVE_INTERVAL_SECONDS", int, 30))
+    freshness_minutes: float = _f(lambda: _number("FILINGS_FRESHNESS_MINUTES", float, 10.0))
     live_off_hours_seconds: int = _f(
         lambda: _number("FILINGS_LIVE_OFF_HOURS_INTERVAL_SECONDS", int, 900)
     )

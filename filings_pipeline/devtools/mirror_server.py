@@ -18,6 +18,13 @@ limit (throttle page when more than N requests arrive in any one-second window),
 throttle/maintenance answers (canned pages or given bytes, e.g. SEC's real pages), files put in
 memory at a path (:meth:`MirrorServer.put`, e.g. a day's index republished), and a log of every
 request with its headers (optionally appended to JSONL).
+
+Live mode (``devtools/live_feed.py``): a generated mirror is also served as the latest-filings
+Atom feed (``/cgi-bin/browse-edgar?action=getcurrent&type=…&start=…&count=…&output=atom``, newest
+first), and a release clock (:meth:`MirrorServer.release`, :meth:`release_by_acceptance`) makes
+filings public over time: before its release a filing's documents answer 404 and it is absent
+from the feed and its day's index; :meth:`withhold_index` holds a day's index back (SEC builds
+it at night) and :meth:`hide_from_feed` keeps a filing out of the feed (one the feed missed).
 """
 
 from __future__ import annotations
@@ -720,6 +727,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--rate-limit", type=int, help="throttle above N requests per second")
     parser.add_argument("--log", type=Path, help="append every request to this JSONL file")
+    parser.add_argument(
+        "--release-day",
+        help="live mode: release this day's filings over time (YYYY-MM-DD); its daily index "
+        "answers 403 until all are out",
+    )
+    parser.add_argument(
+        "--time-factor", type=float, default=60.0, help="live mode: clock speed-up (default 60)"
+    )
     args = parser.parse_args(argv)
     if not args.root and not args.fixtures:
         parser.error("give --root DIR and/or --fixtures DIR")
@@ -734,9 +749,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"EDGAR_ARCHIVES_URL={server.archives_url}", flush=True)
     print(f"EDGAR_DATA_URL={server.data_url}", flush=True)
     server.start()
+    if args.release_day:
+        at = server.release_by_acceptance(args.release_day, args.time_factor)
+        server.withhold_index(args.release_day)
+        last = max(at.values(), default=time.time())
+        print(f"releasing {len(at)} filings over {last - time.time():.0f} s", flush=True)
     try:
         while True:
-            time.sleep(3600)
+            time.sleep(1)
+            if args.release_day and time.time() > last:
+                server.withhold_index(args.release_day, withheld=False)
     except KeyboardInterrupt:
         pass
     finally:

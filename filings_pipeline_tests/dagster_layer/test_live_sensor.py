@@ -8,21 +8,31 @@ what was really stored.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.ingest.live_sensor import live_filings_sensor
 from filings_pipeline.defs.ingest.sensors import RUN_KEY_TAG
+from filings_pipeline.defs.publishing.assets import published_articles
+from filings_pipeline.defs.rendering.assets import rendered_articles
 from filings_pipeline.defs.resources import ContentStoreResource, FilingSourceResource
 from filings_pipeline.devtools.mirror_server import MirrorServer
 from filings_pipeline.edgar.feed import FeedParseError, eastern_today
 from filings_pipeline.edgar.ratelimit import SharedRateLimiter
-from filings_pipeline.phases.live_requests import LIVE_ACCESSIONS_TAG, LiveCursor, decode_accessions
+from filings_pipeline.phases.live_requests import (
+    LIVE_ACCESSIONS_TAG,
+    LiveCursor,
+    decode_accessions,
+    in_edgar_hours,
+)
 from filings_pipeline.sample import SampleManifest, generate_mirror
 from filings_pipeline.store import ContentStore
+from filings_pipeline_tests.dagster_layer.conftest import make_resources
 
 IDENTITY = "Filings Pipeline Tests tests@example.com"
 TODAY = eastern_today()
@@ -227,3 +237,35 @@ def test_documents_not_published_yet_are_requested_again_until_stored(
         assert target.accession in store.accessions_for_day(TODAY)
         third = tick(instance, server, tmp_path, second.cursor)
         assert not third.run_requests and LiveCursor.load(third.cursor).open == {}
+
+
+@pytest.mark.skipif(not in_edgar_hours(datetime.now(UTC)), reason="the check fails in EDGAR hours")
+def test_freshness_check_on_published_articles(manifest, server, tmp_path, monkeypatch) -> None:
+    """A live run publishes what it was asked for (the newest article's lag in the metadata);
+    a filing the feed showed that is not on the site fails the check once past the limit."""
+    target = manifest.for_day(TODAY)[0]
+    nodash = target.accession.replace("-", "")
+    server.inject(f"/data/{target.cik}/({target.accession}|{nodash})", 404, "access_denied", None)
+    monkeypatch.setenv("FILINGS_FRESHNESS_MINUTES", "0")  # shown before this run: already late
+    res = make_resources(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "site")
+    res |= resources(server, tmp_path)
+    with dg.instance_for_test() as instance:
+        req = tick(instance, server, tmp_path, None).run_requests[0]
+        result = dg.materialize(
+            [filings, analyses, rendered_articles, published_articles],
+            partition_key=req.partition_key,
+            resources=res,
+            instance=instance,
+            tags={RUN_KEY_TAG: req.run_key, **req.tags},
+        )
+        checks = {
+            c.check_name: c
+            for c in result.get_asset_check_evaluations()
+            if c.asset_key.path == ["published_articles"]
+        }
+        check = checks["live_filings_on_site"]
+        assert not check.passed
+        assert check.metadata["late_count"].value == 1
+        assert target.accession in check.metadata["late"].value
+        lag = check.metadata["newest_article_lag_s"].value
+        assert lag is not None and lag > 0

@@ -45,7 +45,9 @@ def filings_asset(retry_policy: dg.RetryPolicy = INGEST_RETRY_POLICY) -> dg.Asse
         live = live_request(day, context.run.tags.get(LIVE_ACCESSIONS_TAG, ""))
         report = ingest_day(source.get(), store.get(), day, live=live)
         skipped = {s.accession: f"{s.company} ({s.form}): {s.reason}" for s in report.skipped}
-        if not report.published:
+        if report.live:
+            context.log.info(f"{day}: no index yet, listed from the feed ({report.note})")
+        elif not report.published:
             context.log.info(f"{day}: no index ({report.note}); the day is empty")
         else:
             context.log.info(

@@ -19,6 +19,7 @@ from filings_pipeline.phases.ingest_requests import RunState
 from filings_pipeline.phases.live_requests import (
     LIVE_ACCESSIONS_TAG,
     LiveCursor,
+    decode_accessions,
     plan_runs,
     poll_due,
 )
@@ -29,6 +30,20 @@ def live_default_status() -> dg.DefaultSensorStatus:
     """FILINGS_LIVE_SENSOR=running turns it on by default (stopped unless set)."""
     running = settings().live_sensor == "running"
     return dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED
+
+
+def first_shown(instance: dg.DagsterInstance, day: str) -> dict[str, float]:
+    """When the live sensor first asked for each accession of `day` (its first run's
+    creation time): when the feed showed it."""
+    records = instance.get_run_records(
+        dg.RunsFilter(tags={"dagster/partition": day, "filings/phase": "all"}), limit=1000
+    )
+    shown: dict[str, float] = {}
+    for rec in records:
+        created = rec.create_timestamp.timestamp()
+        for _, acc in decode_accessions(rec.dagster_run.tags.get(LIVE_ACCESSIONS_TAG, "")):
+            shown[acc] = min(shown.get(acc, created), created)
+    return shown
 
 
 def _run_state(instance: dg.DagsterInstance, run_key: str) -> RunState | None:

@@ -1,14 +1,20 @@
 """Phase 4 asset: the day's articles on the site (folder or S3), with indexes, feed and email."""
 
+from datetime import UTC, datetime
+
 import dagster as dg
 
 from filings_pipeline.defs.automation import bounded_eager
+from filings_pipeline.defs.ingest.live_sensor import first_shown
 from filings_pipeline.defs.metadata import md_list, md_table, phase_checks
 from filings_pipeline.defs.partitions import daily_partitions, partition_day
 from filings_pipeline.defs.rendering.assets import rendered_articles
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource, SiteResource
 from filings_pipeline.phases.catalog import PUBLISH
+from filings_pipeline.phases.freshness import freshness
+from filings_pipeline.phases.live_requests import LIVE_ACCESSIONS_TAG, decode_accessions
 from filings_pipeline.phases.publish import publish_day
+from filings_pipeline.settings import settings
 
 
 @dg.asset(
@@ -27,6 +33,9 @@ from filings_pipeline.phases.publish import publish_day
         site_links_resolve="Every internal link on the built site points to a file of the site.",
         feed_and_sitemap_valid="feed.xml is well-formed Atom and sitemap.xml a sitemaps.org "
         "urlset.",
+        live_filings_on_site="During EDGAR hours, every filing the latest-filings feed showed "
+        "more than FILINGS_FRESHNESS_MINUTES ago is on the site (metadata: the newest "
+        "article's lag from the feed to the site).",
     ),
 )
 def published_articles(
@@ -42,6 +51,16 @@ def published_articles(
         content, day, publisher, site.site_config(), key=analyzer.identity(), mode=site.mode()
     )
     pending = {p.accession: f"{p.company}: {p.headline}" for p in content.reviews.pending(day)}
+    on_site = {p.accession for p in content.publications_for_day(day) if p.status == "published"}
+    fresh = freshness(
+        first_shown(context.instance, context.partition_key),
+        on_site,
+        datetime.now(UTC),
+        settings().freshness_minutes * 60.0,
+        published_now=[
+            a for _, a in decode_accessions(context.run.tags.get(LIVE_ACCESSIONS_TAG, ""))
+        ],
+    )
     context.log.info(
         f"{day}: {len(report.published)} published, {len(report.held)} held back, "
         f"{len(report.pending)} pending review ({report.mode} mode); site has "
@@ -77,6 +96,17 @@ def published_articles(
                 check_name="site_links_resolve",
                 passed=not report.broken_links,
                 metadata={"broken": md_list(report.broken_links[:50])},
+            ),
+            dg.AssetCheckResult(
+                check_name="live_filings_on_site",
+                passed=fresh.passed,
+                metadata={
+                    "late": md_list(fresh.late[:50]),
+                    "late_count": len(fresh.late),
+                    "waiting": fresh.waiting,
+                    "newest_article_lag_s": fresh.newest_lag_s,
+                    "edgar_hours": fresh.edgar_hours,
+                },
             ),
             dg.AssetCheckResult(
                 check_name="feed_and_sitemap_valid",
