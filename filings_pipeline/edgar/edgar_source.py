@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from filings_pipeline.edgar import urls
-from filings_pipeline.edgar.feed import FeedEntry, FeedParseError, feed_types, read_until
 from filings_pipeline.edgar.bounded_text import ConversionTooSlow, document_text
+from filings_pipeline.edgar.feed import FeedEntry, FeedParseError, feed_types, read_until
 from filings_pipeline.edgar.fetch import (
     DocumentTooLarge,
     Fetcher,

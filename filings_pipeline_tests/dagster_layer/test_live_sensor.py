@@ -170,19 +170,21 @@ def test_feed_errors_skip_the_tick_and_keep_the_cursor(server, tmp_path, status,
             assert after.run_requests  # nothing was lost: the filings are requested now
 
 
+def feed_page(server: MirrorServer) -> bytes:
+    """The server's first page of the 8-K feed, as EDGAR's clients ask for it."""
+    import requests
+
+    url = server.base_url + FEED + "?action=getcurrent&type=8-K&start=0&count=100&output=atom"
+    return requests.get(url, headers={"User-Agent": IDENTITY}, timeout=10).content
+
+
 def kept_all(server: MirrorServer) -> list[str]:
     return [r.accession for r in server.feed_rows()]
 
 
 @pytest.mark.parametrize("cut", [0.5, 0.97])
 def test_malformed_or_truncated_feed_fails_the_tick_cleanly(server, tmp_path, cut) -> None:
-    import requests
-
-    body = requests.get(
-        server.base_url + FEED + "?action=getcurrent&type=8-K&start=0&count=100&output=atom",
-        headers={"User-Agent": IDENTITY},
-        timeout=10,
-    ).content
+    body = feed_page(server)
     with dg.instance_for_test() as instance:
         server.inject(FEED, 200, body[: int(len(body) * cut)], count=1)
         with pytest.raises(FeedParseError, match="cursor kept"):
@@ -192,13 +194,7 @@ def test_malformed_or_truncated_feed_fails_the_tick_cleanly(server, tmp_path, cu
 
 
 def test_an_accession_listed_twice_is_requested_once(manifest, server, tmp_path) -> None:
-    import requests
-
-    body = requests.get(
-        server.base_url + FEED + "?action=getcurrent&type=8-K&start=0&count=100&output=atom",
-        headers={"User-Agent": IDENTITY},
-        timeout=10,
-    ).content
+    body = feed_page(server)
     start = body.index(b"<entry>")
     end = body.index(b"</entry>") + len(b"</entry>")
     doubled = body[:end] + b"\n" + body[start:end] + body[end:]

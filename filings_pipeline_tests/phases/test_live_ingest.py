@@ -15,11 +15,10 @@ import pytest
 from filings_pipeline.devtools.mirror_server import MirrorServer
 from filings_pipeline.edgar.edgar_source import EdgarSource
 from filings_pipeline.edgar.feed import parse_feed
-from filings_pipeline.edgar.fetch import Fetcher
-from filings_pipeline.edgar.ratelimit import SharedRateLimiter
 from filings_pipeline.phases.ingest import LiveRequest, ingest_day
 from filings_pipeline.sample import SampleManifest, generate_mirror
 from filings_pipeline.store import ContentStore
+from filings_pipeline_tests.phases.test_ingest_transient import edgar_source
 
 DAY = date(2026, 11, 17)
 IDENTITY = "Filings Pipeline Tests tests@example.com"
@@ -39,10 +38,11 @@ def server(manifest: SampleManifest) -> Iterator[MirrorServer]:
 
 
 def source(server: MirrorServer, tmp_path: Path, cache: bool = True) -> EdgarSource:
-    limiter = SharedRateLimiter(tmp_path / "state", 200.0, pause_seconds=1.0)
-    cache_dir = tmp_path / "cache" if cache else None
-    fetcher = Fetcher(IDENTITY, limiter, cache_dir=cache_dir, max_retries=1, backoff=0.01)
-    return EdgarSource(server.archives_url, server.data_url, fetcher)
+    """The live-EDGAR source of the transient-failure tests, with a disk cache unless not."""
+    src = edgar_source(server, tmp_path / "state")
+    if cache:
+        src.fetcher.cache_dir = tmp_path / "cache"
+    return src
 
 
 def feed_accessions(server: MirrorServer, **params: str) -> list[str]:
