@@ -34,6 +34,12 @@ def plan(analyze_only: bool, publish: bool | None = None) -> tuple[list[str], di
     return assets_through(PUBLISH), {**PIPELINE_TAGS}
 
 
+def default_title(keys: list[str], assets: list[str]) -> str:
+    """'filings-pipeline backfill D1..D2 (filings..published_articles)': Dagster refuses a
+    backfill title over 100 characters (a 500 from launchPartitionBackfill)."""
+    return f"filings-pipeline backfill {keys[0]}..{keys[-1]} ({assets[0]}..{assets[-1]})"[:100]
+
+
 def partition_keys(start: date, end: date) -> list[str]:
     """Every calendar day from start to end inclusive (weekends materialize empty)."""
     if end < start:
@@ -81,7 +87,7 @@ def backfill_command(start, end, analyze_only, publish, url, title, quiet, as_js
     first = start.date()
     keys = partition_keys(first, end.date() if end else first)
     tags = {**tags, "filings/launched_by": "cli-backfill"}
-    title = title or f"filings-pipeline backfill {keys[0]}..{keys[-1]} ({', '.join(assets)})"
+    title = title or default_title(keys, assets)
     url = url.rstrip("/")
     try:
         backfill_id = launch_backfill(url, keys, assets, tags, title=title)

@@ -36,6 +36,17 @@ def test_modes_choose_assets_and_tags() -> None:
     assert tags == PIPELINE_TAGS
 
 
+def test_default_titles_are_ones_dagster_accepts() -> None:
+    from dagster._core.definitions.utils import is_valid_title
+
+    from filings_pipeline.cli.backfill import default_title
+
+    for analyze_only, publish in ((False, None), (False, False), (True, None)):
+        assets, _ = plan(analyze_only, publish)
+        title = default_title(["2026-10-31", "2026-11-03"], assets)
+        assert is_valid_title(title), title  # the four-phase title was 102 characters
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
