@@ -186,6 +186,11 @@ class LocalDeployment:
             "FILINGS_SENSOR_INTERVAL_SECONDS": str(self.sensor_interval_s),
             "FILINGS_LOOKBACK_DAYS": str(self.lookback_days),
             "DAGSTER_DISABLE_TELEMETRY": "1",
+            # Dagster's own gRPC deadlines (60 s by default) to the code server: a 2-core
+            # machine running a test suite beside the deployment can need longer to answer.
+            "DAGSTER_GRPC_TIMEOUT_SECONDS": "180",
+            "DAGSTER_REPOSITORY_GRPC_TIMEOUT_SECONDS": "180",
+            "DAGSTER_SENSOR_GRPC_TIMEOUT_SECONDS": "180",
         }
         if self.start_date:
             env["FILINGS_START_DATE"] = self.start_date.isoformat()
