@@ -56,7 +56,8 @@ def configuration(tuned: bool) -> dict[str, object]:
 
 
 LAUNCH = {
-    "backfill": "GraphQL launchPartitionBackfill of the four assets, PIPELINE_TAGS",
+    "backfill": "as the CLI's backfill: plan on the instance (only what is missing), one "
+    "GraphQL launchRun per day onto the queue under filings/batch, tags per run (tags_for)",
     "runs": "GraphQL launchRun, one run of the four assets per day, PIPELINE_TAGS",
 }
 

@@ -6,6 +6,7 @@ import dagster as dg
 
 from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.automation import phase_automation_sensors
+from filings_pipeline.defs.backfills import stale_days_job
 from filings_pipeline.defs.delivery.assets import digest_emails
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.ingest.live_sensor import live_filings_sensor
@@ -21,7 +22,7 @@ def build_definitions() -> dg.Definitions:
     """Assemble the definitions (tests call this after setting environment variables)."""
     return dg.Definitions(
         assets=[filings, analyses, rendered_articles, published_articles, digest_emails],
-        jobs=[*ALL_JOBS, review_job],
+        jobs=[*ALL_JOBS, review_job, stale_days_job],
         sensors=[
             new_filings_sensor,
             live_filings_sensor,

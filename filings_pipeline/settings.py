@@ -115,6 +115,9 @@ class Settings:
     bedrock_run_budget_usd: float | None = _f(
         lambda: _number("BEDROCK_RUN_BUDGET_USD", float, None)
     )
+    backfill_max_cost_usd: float | None = _f(
+        lambda: _number("FILINGS_BACKFILL_MAX_COST_USD", float, None)
+    )
     price_input_per_mtok: float | None = _f(lambda: _price("BEDROCK_PRICE_INPUT_PER_MTOK"))
     price_output_per_mtok: float | None = _f(lambda: _price("BEDROCK_PRICE_OUTPUT_PER_MTOK"))
     # how long an analysis waits for a Bedrock call slot before failing (a crashed holder's

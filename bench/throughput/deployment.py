@@ -32,7 +32,7 @@ class Limits:
 
     llm_runs: int = 5  # run tag limit filings/llm=bedrock
     render_runs: int = 3  # run tag limit filings/render=jinja
-    per_backfill: int = 8  # run tag limit per dagster/backfill
+    per_backfill: int = 8  # run tag limit per filings/batch (and per dagster/backfill)
     max_runs: int = 10  # concurrency.runs.max_concurrent_runs
     pools: dict[str, int] = field(default_factory=lambda: dict(POOL_LIMITS))
     call_slots: int = 5  # deployment-wide calls in flight (CallSlots)
@@ -119,7 +119,7 @@ def instance_yaml(
             rule["limit"] = limits.llm_runs
         elif rule["key"] == "filings/render":
             rule["limit"] = limits.render_runs
-        elif rule["key"] == "dagster/backfill":
+        elif rule["key"] in ("dagster/backfill", "filings/batch"):
             rule["limit"] = limits.per_backfill
     cfg.setdefault("nux", {"enabled": False})
     return merge(cfg, overrides or {})

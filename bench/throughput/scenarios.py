@@ -18,7 +18,6 @@ from bench.throughput.measure import (
     profile,
     read_event_log,
 )
-from filings_pipeline.cli.graphql import backfill_state, launch_backfill
 from filings_pipeline.devtools.converse_server import peak_in_flight, read_call_log
 from filings_pipeline.phases.catalog import ASSETS, PIPELINE_TAGS
 from filings_pipeline.sample import business_days
@@ -74,36 +73,61 @@ class Outcome:
     t0: float
     status: str
     load: list[float]  # 1-minute load average, sampled while it ran
+    ended: float | None = None  # when nothing was launched: when the plan said so
+    plan: dict[str, Any] | None = None  # days run / skipped, seconds to plan and to first queued
 
 
 def run_backfill(
     dep: BenchDeployment, scenario: Scenario, timeout_s: float, echo: Any = print
 ) -> Outcome:
-    """Launch the scenario's backfill and wait for it to end."""
+    """Launch the scenario as the CLI's `backfill` does (plan on the instance, only what is
+    missing, one run per day onto the queue under one batch tag) and wait for it to end."""
+    from dagster import DagsterInstance
+
+    from filings_pipeline.analysis.prompt import PROMPT_VERSION
+    from filings_pipeline.analysis.schema import AnalysisKey
+    from filings_pipeline.batches.launch import launch_batch, new_batch_id
+    from filings_pipeline.batches.plan import plan_backfill
+    from filings_pipeline.batches.progress import batch_progress
+    from filings_pipeline.settings import DEFAULT_MODEL_ID
+
     keys = [d.isoformat() for d in scenario.days]
+    store = ContentStore(dep.content_url)
+    key = AnalysisKey(PROMPT_VERSION, DEFAULT_MODEL_ID)  # the deployment's analyzer
+    load: list[float] = [os.getloadavg()[0]]
     t0 = time.time()
-    backfill_id = launch_backfill(
-        dep.url,
-        keys,
-        ASSETS,
-        {**PIPELINE_TAGS, "filings/launched_by": "bench"},
-        title=f"bench ({scenario.key}) {scenario.title}",
-    )
-    deadline = time.monotonic() + timeout_s
-    last = ""
-    load: list[float] = []
-    while True:
-        load.append(os.getloadavg()[0])
-        state = backfill_state(dep.url, backfill_id)
-        line = " ".join(f"{p.asset}={p.done}/{p.targeted}" for p in state.phases)
-        if line != last:
-            echo(f"  [{time.time() - t0:6.1f}s] {state.status.lower()} {line}")
-            last = line
-        if state.done:
-            return Outcome(t0, state.status, load)
-        if time.monotonic() > deadline:
-            return Outcome(t0, f"TIMEOUT ({state.status})", load)
-        time.sleep(0.5)
+    instance = DagsterInstance.from_config(str(dep.home))
+    try:
+        plan = plan_backfill(instance, ASSETS[:4], keys, key, store)
+        planned = time.time()
+        info: dict[str, Any] = {
+            "days_run": len(plan.runs()),
+            "days_skipped": len(keys) - len(plan.runs()),
+            "plan_s": round(planned - t0, 2),
+        }
+        if not plan.runs():
+            echo(f"  [{planned - t0:6.1f}s] nothing to do: {len(keys)} days up to date")
+            return Outcome(t0, "NOTHING_TO_DO", load, ended=planned, plan=info)
+        launched = launch_batch(dep.url, plan, new_batch_id(), {"filings/launched_by": "bench"})
+        info["first_queued_s"] = round(planned - t0 + (launched.first_queued_s or 0), 2)
+        info["all_queued_s"] = round(time.time() - t0, 2)
+        deadline = time.monotonic() + timeout_s
+        last = ""
+        while True:
+            load.append(os.getloadavg()[0])
+            state = batch_progress(instance, launched.batch_id)
+            assert state is not None
+            line = " ".join(f"{p.asset}={p.done}/{p.targeted}" for p in state.phases)
+            if line != last:
+                echo(f"  [{time.time() - t0:6.1f}s] {state.status.lower()} {line}")
+                last = line
+            if state.done:
+                return Outcome(t0, state.status, load, plan=info)
+            if time.monotonic() > deadline:
+                return Outcome(t0, f"TIMEOUT ({state.status})", load, plan=info)
+            time.sleep(0.5)
+    finally:
+        instance.dispose()
 
 
 RUN_STATUSES = """
@@ -162,7 +186,7 @@ def measure(
     calls = [c for c in read_call_log(dep.call_log) if c["start"] >= t0]
     log = read_event_log(dep.dagster_url, since=t0)
     publish = log.spans("published_articles")
-    end = max((b for _, b in publish), default=time.time())
+    end = max((b for _, b in publish), default=outcome.ended or time.time())
     makespan = end - t0
     n_calls, tokens, errors = call_stats(calls)
     needed = 0 if scenario.rerun_of else scenario.filings
@@ -200,6 +224,7 @@ def measure(
         # the same, with the clock started when the first run reached the queue (after the
         # backfill daemon's 30 s loop picked the backfill up)
         "utilisation_from_first_enqueued": _from_enqueued(bound, makespan, prof),
+        "launch": outcome.plan,
         "machine_load_1min": {
             "mean": round(statistics.mean(outcome.load), 2) if outcome.load else None,
             "max": round(max(outcome.load), 2) if outcome.load else None,

@@ -190,6 +190,8 @@ class RunBudget:
     this estimate would pass the limit); ``settle`` swaps the booking for the real cost.
     """
 
+    label = "run budget"
+
     def __init__(self, limit_usd: float) -> None:
         if limit_usd < 0:
             raise ValueError("budget limit must not be negative")
@@ -222,6 +224,30 @@ class RunBudget:
         with self._lock:
             self._reserved = max(0.0, self._reserved - estimate_usd)
             self._spent += actual_usd
+
+
+class BothBudgets:
+    """A run's own budget and its batch's shared one: a call starts only if both have room
+    (the booking on the first is given back when the second refuses)."""
+
+    def __init__(self, first: Any, second: Any) -> None:
+        self.budgets = (first, second)
+        self.label, self.limit_usd = first.label, first.limit_usd
+
+    def reserve(self, estimate_usd: float) -> bool:
+        first, second = self.budgets
+        if not first.reserve(estimate_usd):
+            self.label, self.limit_usd = first.label, first.limit_usd
+            return False
+        if not second.reserve(estimate_usd):
+            first.settle(estimate_usd, 0.0)
+            self.label, self.limit_usd = second.label, second.limit_usd
+            return False
+        return True
+
+    def settle(self, estimate_usd: float, actual_usd: float) -> None:
+        for b in self.budgets:
+            b.settle(estimate_usd, actual_usd)
 
 
 def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -428,7 +454,7 @@ class BedrockAnalyzer:
         while True:
             estimate = self._estimate_usd(est_tokens)
             if self.budget is not None and not self.budget.reserve(estimate):
-                error = f"run budget of ${self.budget.limit_usd:g} reached; not called"
+                error = f"{self.budget.label} of ${self.budget.limit_usd:g} reached; not called"
                 if tally.calls:
                     error += " (repair attempt)"
                 break

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from filings_pipeline.analysis.bedrock import BedrockAnalyzer, BedrockConfig, RunBudget
+from filings_pipeline.analysis.bedrock import BedrockAnalyzer, BedrockConfig, BothBudgets, RunBudget
 from filings_pipeline.analysis.call_limit import CallSlots
 
 
@@ -15,14 +16,18 @@ def make_bedrock_analyzer(
     db_url: str,
     lock_dir: Path,
     slot_wait_s: float | None = None,
+    shared_budget: Any | None = None,
 ) -> BedrockAnalyzer:
     """A Bedrock analyzer whose calls share the deployment-wide slots.
 
     The slots live in the content store's PostgreSQL (advisory locks) or, with SQLite, in lock
     files under `lock_dir`, so every run and every thread of the deployment counts against the
-    same `max_calls_in_flight`. `cfg.budget_usd` caps the run's spend. A call waits at most
-    `slot_wait_s` for a slot (None: forever), then fails with `SlotTimeout`.
+    same `max_calls_in_flight`. `cfg.budget_usd` caps the run's spend; `shared_budget` (a
+    batch's, store/batches.py) caps the spend of every run of a CLI launch together. A call
+    waits at most `slot_wait_s` for a slot (None: forever), then fails with `SlotTimeout`.
     """
-    budget = RunBudget(cfg.budget_usd) if cfg.budget_usd else None
+    budget: Any = RunBudget(cfg.budget_usd) if cfg.budget_usd else None
+    if shared_budget is not None:
+        budget = shared_budget if budget is None else BothBudgets(budget, shared_budget)
     slots = CallSlots.from_url(db_url, max_calls_in_flight, lock_dir, timeout=slot_wait_s)
     return BedrockAnalyzer(cfg, budget=budget, slots=slots)

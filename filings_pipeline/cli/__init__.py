@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from filings_pipeline.cli.backfill import backfill_command
+from filings_pipeline.cli.backfill import backfill_command, cancel_command
 from filings_pipeline.cli.edgar_commands import index_command, inspect_command
 from filings_pipeline.cli.review import review_command
 from filings_pipeline.cli.run import run_command
@@ -55,6 +55,7 @@ def sample_command(start, end, per_day) -> None:
 
 main.add_command(run_command)
 main.add_command(backfill_command)
+main.add_command(cancel_command)
 main.add_command(status_command)
 main.add_command(review_command)
 main.add_command(index_command)

@@ -1,7 +1,9 @@
-"""`filings-pipeline backfill`: launch a date range through the running deployment's run queue.
+"""`filings-pipeline backfill`: launch only what is missing of a date range onto the run queue.
 
-It calls the webserver's GraphQL `launchPartitionBackfill`, the mutation behind the UI's
-"Launch backfill", so the backfill daemon, the run queue's tag limits and the pools all apply.
+It plans on the deployment's instance (DAGSTER_HOME) which (asset, day) are missing, failed or
+stale, prints what it skips and why, prices the Bedrock calls, and launches one run per day
+with work through the webserver's GraphQL ``launchRun`` under one ``filings/batch`` tag (see
+filings_pipeline/batches/). The run queue's tag limits and the pools apply to every run.
 """
 
 from __future__ import annotations
@@ -12,8 +14,16 @@ from datetime import date, timedelta
 import click
 import requests
 
-from filings_pipeline.cli.graphql import GraphQLError, launch_backfill
-from filings_pipeline.phases.catalog import ANALYZE, PIPELINE_TAGS, PUBLISH, RENDER, assets_through
+from filings_pipeline.cli.graphql import GraphQLError
+from filings_pipeline.cli.launch import (
+    check_cost,
+    describe,
+    launch,
+    max_cost_or_setting,
+    plan_options,
+    prepare,
+)
+from filings_pipeline.phases.catalog import ANALYZE, PUBLISH, RENDER, assets_through, tags_for
 from filings_pipeline.settings import DEFAULT_DAGSTER_URL as DEFAULT_URL
 from filings_pipeline.settings import settings
 
@@ -21,17 +31,20 @@ MAX_DAYS = 3660
 
 
 def plan(analyze_only: bool, publish: bool | None = None) -> tuple[list[str], dict[str, str]]:
-    """(assets, run tags) for the chosen mode. By default a backfill publishes, as the publish
-    automation does: what reaches the site is decided by FILINGS_PUBLISH_MODE (in `review`
-    mode every article waits for an editor), the same for every launch path. The digest email
-    is never part of a backfill (no mass mailing of old days)."""
+    """(assets, tags of a run of all of them) for the chosen mode. By default a backfill
+    publishes, as the publish automation does: what reaches the site is decided by
+    FILINGS_PUBLISH_MODE (in `review` mode every article waits for an editor), the same for
+    every launch path. The digest email is never part of a backfill (no mass mailing of old
+    days). Each day's run carries the tags of the assets it runs (`tags_for`)."""
     if analyze_only and publish:
         raise click.UsageError("--analyze-only and --publish exclude each other")
     if analyze_only:
-        return assets_through(ANALYZE), {**ANALYZE.run_tags}
-    if publish is False:
-        return assets_through(RENDER), {**PIPELINE_TAGS}
-    return assets_through(PUBLISH), {**PIPELINE_TAGS}
+        assets = assets_through(ANALYZE)
+    elif publish is False:
+        assets = assets_through(RENDER)
+    else:
+        assets = assets_through(PUBLISH)
+    return assets, tags_for(assets)
 
 
 def default_title(keys: list[str], assets: list[str]) -> str:
@@ -60,53 +73,127 @@ def partition_keys(start: date, end: date) -> list[str]:
     help="Publish (the default; FILINGS_PUBLISH_MODE decides what reaches the site) or stop "
     "after rendering.",
 )
+@plan_options
+@click.option("--dry-run", is_flag=True, help="Print the plan and its cost; launch nothing.")
 @click.option(
     "--url",
     default=lambda: settings().dagster_url,
     show_default="$FILINGS_DAGSTER_URL or " + DEFAULT_URL,
     help="The Dagster webserver (`make dev` starts one).",
 )
-@click.option("--title", help="Backfill title shown in the UI.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the backfill id.")
-@click.option("--json", "as_json", is_flag=True, help="Print the backfill as JSON.")
-def backfill_command(start, end, analyze_only, publish, url, title, quiet, as_json) -> None:
-    """Launch filing days START..END through the run queue and print the backfill id.
+@click.option("--title", help="Batch title shown by `status` (a run tag).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the batch id.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan and batch as JSON.")
+def backfill_command(
+    start, end, analyze_only, publish, force_all, max_cost, dry_run, url, title, quiet, as_json
+) -> None:
+    """Launch what is missing, failed or stale of filing days START..END; print the batch id.
 
     \b
-    Phases launched:
+    Phases:
       default         ingest, analyse, render, publish (FILINGS_PUBLISH_MODE=review
                       keeps every article pending review, off the site, as automation does)
       --no-publish    ingest, analyse, render
       --analyze-only  ingest, analyse
     The digest email is not sent by a backfill (deliver_job sends chosen days).
-    Runs are tagged filings/llm=bedrock (at most 5 such runs at once); the bedrock and render
-    pools cap analysis steps at 5 and render steps at 3. Follow it with `filings-pipeline
-    status --watch`.
+    The plan is read from the instance at DAGSTER_HOME: a day runs from its first asset that
+    is missing, failed, or stale (upstream materialized since, or analyses made under another
+    prompt version or model) through the last phase; other days are skipped, and said so.
+    Runs that analyse carry filings/llm=bedrock (at most 5 at once), runs that render
+    filings/render=jinja (at most 3). Follow: `filings-pipeline status --watch`; stop:
+    `filings-pipeline cancel BATCH_ID`.
     """
-    assets, tags = plan(analyze_only, publish)
+    from filings_pipeline.cli.instance import dagster_home
+    from filings_pipeline.store import ContentStore
+
+    assets, _ = plan(analyze_only, publish)
     first = start.date()
     keys = partition_keys(first, end.date() if end else first)
-    tags = {**tags, "filings/launched_by": "cli-backfill"}
+    max_cost = max_cost_or_setting(max_cost)
+    store = ContentStore(settings().db_url)
+    prepared = prepare(dagster_home(), store, assets, keys, force_all)
+    say = (lambda _line: None) if (quiet or as_json) else click.echo
+    for line in describe(prepared):
+        say(line)
+    check_cost(prepared, max_cost)
+    summary = {
+        "days": keys,
+        "assets": assets,
+        "runs": {day: a for day, a in prepared.plan.runs()},
+        "skipped": [d.__dict__ for d in prepared.plan.skipped()],
+        "estimate_usd": None if prepared.estimate is None else round(prepared.estimate.usd, 4),
+        "max_cost_usd": max_cost,
+    }
+    if dry_run or not prepared.plan.runs():
+        if as_json:
+            click.echo(json.dumps({**summary, "batch_id": None}))
+        elif not quiet:
+            click.echo("Nothing to launch." if not dry_run else "Dry run: nothing launched.")
+        return
     title = title or default_title(keys, assets)
     url = url.rstrip("/")
     try:
-        backfill_id = launch_backfill(url, keys, assets, tags, title=title)
+        launched = launch(url, store, prepared, max_cost, title, "cli-backfill")
     except requests.ConnectionError as exc:
         raise click.ClickException(
             f"no Dagster webserver at {url} ({type(exc).__name__}); start one with `make dev` "
             "or pass --url / FILINGS_DAGSTER_URL"
         ) from exc
     except (requests.RequestException, GraphQLError) as exc:
-        raise click.ClickException(f"the webserver at {url} refused the backfill: {exc}") from exc
+        raise click.ClickException(f"the webserver at {url} refused a run: {exc}") from exc
     if as_json:
         click.echo(
-            json.dumps({"backfill_id": backfill_id, "days": keys, "assets": assets, "tags": tags})
+            json.dumps(
+                {
+                    **summary,
+                    "batch_id": launched.batch_id,
+                    "run_ids": launched.run_ids,
+                    "first_queued_s": launched.first_queued_s,
+                }
+            )
         )
     elif quiet:
-        click.echo(backfill_id)
+        click.echo(launched.batch_id)
     else:
+        budget = f"; budget ${max_cost:g} shared by its runs" if max_cost is not None else ""
         click.echo(
-            f"Backfill {backfill_id}: {len(keys)} days x {len(assets)} phases "
-            f"({', '.join(assets)}). Follow it: filings-pipeline status --backfill {backfill_id} "
-            f"--watch, or {url}/runs/b/{backfill_id}"
+            f"Batch {launched.batch_id}: {len(launched.run_ids)} runs queued (the first "
+            f"{launched.first_queued_s:.1f}s after planning){budget}. Follow: filings-pipeline "
+            f"status --backfill {launched.batch_id} --watch; stop: filings-pipeline cancel "
+            f"{launched.batch_id}"
         )
+
+
+@click.command("cancel")
+@click.argument("batch_id")
+@click.option(
+    "--url",
+    default=lambda: settings().dagster_url,
+    show_default="$FILINGS_DAGSTER_URL or " + DEFAULT_URL,
+    help="The webserver, to stop runs that already started.",
+)
+def cancel_command(batch_id: str, url: str) -> None:
+    """Cancel a batch: its queued runs never start, its started runs are asked to stop."""
+    from filings_pipeline.batches.launch import cancel_batch
+    from filings_pipeline.batches.progress import batch_runs
+    from filings_pipeline.cli.instance import dagster_home
+    from filings_pipeline.cli.launch import open_instance
+
+    instance = open_instance(dagster_home())
+    try:
+        if not batch_runs(instance, batch_id):
+            raise click.ClickException(f"no runs tagged filings/batch={batch_id} on this instance")
+        done = cancel_batch(instance, batch_id, url.rstrip("/"))
+    finally:
+        instance.dispose()
+    click.echo(
+        f"Batch {batch_id}: {len(done.dequeued)} queued run(s) canceled, "
+        f"{len(done.terminating)} started run(s) asked to stop"
+        + (
+            f"; {len(done.not_reached)} started run(s) not reached (no webserver at {url})"
+            if done.not_reached
+            else ""
+        )
+    )
+    if done.not_reached:
+        raise SystemExit(1)

@@ -19,6 +19,7 @@ from typing import Any
 from filings_pipeline.phases.catalog import phase_of
 
 ENDED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+SUCCEEDED = {"COMPLETED", "COMPLETED_SUCCESS"}
 
 
 @dataclass
@@ -62,6 +63,7 @@ class BackfillProgress:
     phases: list[PhaseProgress]
     runs: dict[str, int] = field(default_factory=dict)  # run status -> count
     pending_review: int = 0  # articles of the backfill's days waiting for an editor
+    budget: dict[str, Any] | None = None  # a batch's shared budget: limit, spent, refused calls
 
     @property
     def done(self) -> bool:

@@ -143,11 +143,16 @@ def repository_location(url: str) -> tuple[str, str]:
 
 
 def launch_asset_run(
-    url: str, assets: Sequence[str], partition: str, tags: Mapping[str, str] | None = None
+    url: str,
+    assets: Sequence[str],
+    partition: str,
+    tags: Mapping[str, str] | None = None,
+    location: tuple[str, str] | None = None,
 ) -> str:
     """Launch one run of `assets` for one partition the way the UI's "Materialize" button does
-    (the implicit asset job, only the partition tag unless `tags` adds some); the run id."""
-    location, repository = repository_location(url)
+    (the implicit asset job, only the partition tag unless `tags` adds some); the run id.
+    `location`: (code location, repository), looked up when not given."""
+    location, repository = location or repository_location(url)
     all_tags = {"dagster/partition": partition, **(tags or {})}
     params = {
         "selector": {

@@ -9,11 +9,20 @@ from pathlib import Path
 
 import click
 
-from filings_pipeline.cli.graphql import backfill_state, launch_backfill
+from filings_pipeline.batches.progress import batch_progress
 from filings_pipeline.cli.instance import dagster_home, prepare_dagster_home, set_pool_limits
+from filings_pipeline.cli.launch import (
+    check_cost,
+    describe,
+    launch,
+    max_cost_or_setting,
+    open_instance,
+    plan_options,
+    prepare,
+)
 from filings_pipeline.cli.progress import watch_backfill
 from filings_pipeline.cli.server import DagsterDev
-from filings_pipeline.phases.catalog import ASSETS, PIPELINE_TAGS
+from filings_pipeline.phases.catalog import ASSETS
 from filings_pipeline.settings import Settings, settings
 from filings_pipeline.store import ContentStore
 
@@ -65,9 +74,10 @@ def email_summary(store: ContentStore, days: list[date], s: Settings) -> str:
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last filing day.")
 @click.option("--per-day", type=int, default=None, help="Sample filings per business day.")
 @click.option("--timeout", type=float, default=3600.0, show_default=True, help="Seconds.")
-def run_command(start, end, per_day, timeout) -> None:
+@plan_options
+def run_command(start, end, per_day, timeout, force_all, max_cost) -> None:
     """Run all five phases (the digest email too) over the sample days (or --start/--end)
-    through a real daemon."""
+    through a real daemon: only the days missing, failed or stale (--all: every day)."""
     from filings_pipeline.sample import (
         DEFAULT_FILINGS_PER_DAY,
         default_sample_days,
@@ -98,23 +108,35 @@ def run_command(start, end, per_day, timeout) -> None:
     env = {**absolute_env(s), "FILINGS_NEW_FILINGS_SENSOR": "stopped"}
     os.environ.update(env)
     click.echo(f"Dagster instance: {home} (pools bedrock=5, render=3)")
+    store = ContentStore(s.db_url)
+    keys = [d.isoformat() for d in days]
+    max_cost = max_cost_or_setting(max_cost)
+    prepared = prepare(home, store, ASSETS, keys, force_all)
+    for line in describe(prepared):
+        click.echo(line)
+    check_cost(prepared, max_cost)
+    if not prepared.plan.runs():
+        click.echo("Nothing to run: every day is up to date (--all runs them again).")
+        return
     with DagsterDev(home, env=env) as dagster:
         click.echo(f"Dagster UI (while this runs): {dagster.url}")
-        keys = [d.isoformat() for d in days]
-        backfill_id = launch_backfill(
-            dagster.url,
-            keys,
-            ASSETS,
-            {**PIPELINE_TAGS, "filings/launched_by": "cli-run"},
-            title=f"filings-pipeline run {keys[0]}..{keys[-1]}",
+        title = f"filings-pipeline run {keys[0]}..{keys[-1]}"
+        launched = launch(dagster.url, store, prepared, max_cost, title, "cli-run")
+        click.echo(
+            f"Batch {launched.batch_id}: {len(launched.run_ids)} runs queued; stop it with "
+            f"filings-pipeline cancel {launched.batch_id}"
         )
-        click.echo(f"Backfill {backfill_id}: {len(keys)} days x {len(ASSETS)} phases")
-        state = watch_backfill(lambda: backfill_state(dagster.url, backfill_id), timeout_s=timeout)
-    store = ContentStore(s.db_url)
+        instance = open_instance(home)
+        try:
+            state = watch_backfill(
+                lambda: batch_progress(instance, launched.batch_id, store), timeout_s=timeout
+            )
+        finally:
+            instance.dispose()
     listed, published, skipped, held = summarise(store, days)
     homepage = (s.site_dir / "index.html").absolute()
     click.echo(
-        f"Backfill {state.status.lower()}: published {published} of {listed} filings "
+        f"Batch {state.status.lower()}: published {published} of {listed} filings "
         f"({skipped} skipped, {held} held back). Homepage: {homepage.as_uri()}"
     )
     click.echo(email_summary(store, days, s))

@@ -22,7 +22,9 @@ def free_port() -> int:
 
 
 class DagsterDev:
-    """`dagster dev` in its own process group, on 127.0.0.1, with a given DAGSTER_HOME."""
+    """`dagster dev` in its own process group, on 127.0.0.1, with a given DAGSTER_HOME.
+    With ``daemon=False``, the webserver alone (`dagster-webserver`): runs launched through
+    it stay queued, since no daemon dequeues them."""
 
     def __init__(
         self,
@@ -30,8 +32,10 @@ class DagsterDev:
         port: int | None = None,
         log_path: Path | None = None,
         env: dict[str, str] | None = None,
+        daemon: bool = True,
     ) -> None:
         self.home = home
+        self.daemon = daemon
         self.port = port or free_port()
         self.log_path = log_path or home / "dagster-dev.log"
         self.env = env or {}
@@ -44,10 +48,12 @@ class DagsterDev:
     def start(self, timeout_s: float = 180.0) -> DagsterDev:
         env = {**os.environ, **self.env, "DAGSTER_HOME": str(self.home)}
         env.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
-        dagster = Path(sys.executable).with_name("dagster")
+        if self.daemon:
+            program = [str(Path(sys.executable).with_name("dagster")), "dev"]
+        else:
+            program = [str(Path(sys.executable).with_name("dagster-webserver"))]
         cmd = [
-            str(dagster),
-            "dev",
+            *program,
             "-m",
             "filings_pipeline.definitions",
             "-h",

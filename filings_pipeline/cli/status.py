@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from filings_pipeline.cli.backfill_state import BackfillProgress, PhaseProgress, in_phase_order
-from filings_pipeline.phases.catalog import phase_of
+from filings_pipeline.phases.catalog import BATCH_TAG, phase_of
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -48,7 +48,7 @@ class StatusReader:
         if backfill_id:
             found = self.instance.get_backfill(backfill_id)
             if found is None:
-                raise click.ClickException(f"no backfill {backfill_id!r} on this instance")
+                raise click.ClickException(f"no backfill or batch {backfill_id!r} on this instance")
             return found
         latest = self.instance.get_backfills(limit=50)
         if not latest:
@@ -58,8 +58,36 @@ class StatusReader:
         launched = [b for b in latest if AUTOMATION_TAG not in (b.tags or {})]
         return (launched or latest)[0]
 
+    def latest_batch(self) -> str | None:
+        """The newest batch id (batch ids sort by launch time), or None."""
+        found = self.instance.get_run_tags(tag_keys=[BATCH_TAG])
+        values = [v for key, vals in found if key == BATCH_TAG for v in vals]
+        return max(values) if values else None
+
     def progress(self, backfill_id: str | None = None) -> BackfillProgress:
-        """A snapshot of a backfill's progress, from the backfill daemon's own record."""
+        """A snapshot of a batch's progress (the CLI's launches: its runs on the instance) or
+        of a Dagster backfill's (the backfill daemon's own record). Without an id: the newest
+        batch, unless a backfill launched by a person is newer."""
+        from filings_pipeline.batches.progress import batch_progress
+
+        if backfill_id is None:
+            batch = self.latest_batch()
+            latest = [
+                b
+                for b in self.instance.get_backfills(limit=50)
+                if AUTOMATION_TAG not in (b.tags or {})
+            ]
+            if batch is not None:
+                bp = batch_progress(self.instance, batch, self.store)
+                if bp is not None and (not latest or latest[0].backfill_timestamp <= bp.started):
+                    return bp
+        else:
+            bp = batch_progress(self.instance, backfill_id, self.store)
+            if bp is not None:
+                return bp
+        return self._backfill_progress(backfill_id)
+
+    def _backfill_progress(self, backfill_id: str | None = None) -> BackfillProgress:
         from dagster import RunsFilter
 
         bf = self.backfill(backfill_id)
@@ -185,15 +213,31 @@ def render_rich(bp: BackfillProgress) -> Group:
             Text(str(p.failed), style="red" if p.failed else ""),
             str(p.filings),
         )
-    return Group(
-        Text(summary_line(bp)), table, *([Text(review_line(bp))] if bp.pending_review else [])
-    )
+    return Group(Text(summary_line(bp)), table, *(Text(line) for line in extra_lines(bp)))
 
 
 def plain_text(bp: BackfillProgress) -> str:
     """The same as plain lines (not a terminal)."""
     lines = [summary_line(bp), *(f"  {phase_line(p)}" for p in bp.phases)]
-    return "\n".join(lines + ([review_line(bp)] if bp.pending_review else []))
+    return "\n".join(lines + extra_lines(bp))
+
+
+def extra_lines(bp: BackfillProgress) -> list[str]:
+    """The budget line (a batch with a shared budget) and the review line, when they apply."""
+    out = [budget_line(bp)] if bp.budget else []
+    return out + ([review_line(bp)] if bp.pending_review else [])
+
+
+def budget_line(bp: BackfillProgress) -> str:
+    """A batch's shared Bedrock budget: spent of limit, and whether it stopped calls."""
+    b = bp.budget or {}
+    line = f"budget ${b.get('spent_usd', 0):.4f} of ${b.get('limit_usd', 0):g} spent"
+    if b.get("refused_calls"):
+        line += (
+            f"; SPENT: {b['refused_calls']} call(s) not started, their filings stay "
+            "unanalysed (launch again with a larger --max-cost to finish them)"
+        )
+    return line
 
 
 def review_line(bp: BackfillProgress) -> str:

@@ -96,12 +96,14 @@ class AnalyzerResource(dg.ConfigurableResource):
     def resolved_kind(self) -> str:
         return (self.kind or settings().analyzer).strip().lower()
 
-    def get(self) -> Analyzer:
+    def get(self, shared_budget: Any | None = None) -> Analyzer:
+        """The analyzer (built once per run); `shared_budget`, a batch's budget, caps the
+        Bedrock spend of every run of the batch together."""
         if self._analyzer is None:
-            self._analyzer = self._build()
+            self._analyzer = self._build(shared_budget)
         return self._analyzer
 
-    def _build(self) -> Analyzer:
+    def _build(self, shared_budget: Any | None = None) -> Analyzer:
         kind = self.resolved_kind()
         if kind == "offline":
             from filings_pipeline.analysis.offline import OfflineAnalyzer
@@ -117,6 +119,7 @@ class AnalyzerResource(dg.ConfigurableResource):
                 db_url=env.db_url,
                 lock_dir=env.data_dir / "call-slots",
                 slot_wait_s=self.slot_wait_seconds or env.slot_wait_seconds,
+                shared_budget=shared_budget,
             )
         raise ValueError(f"FILINGS_ANALYZER must be 'offline' or 'bedrock', not {kind!r}")
 

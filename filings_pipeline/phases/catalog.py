@@ -19,7 +19,7 @@ deployment-wide call slots.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -89,14 +89,35 @@ DELIVER = Phase(
 
 PHASES: tuple[Phase, ...] = (INGEST, ANALYZE, RENDER, PUBLISH, DELIVER)
 ASSETS: tuple[str, ...] = tuple(p.asset for p in PHASES)
-# A run (or backfill) of all the phases calls Bedrock, so it counts against the LLM limit;
-# its render steps are capped by the `render` pool.
-PIPELINE_TAGS: Mapping[str, str] = MappingProxyType({PHASE_TAG: "all", **LLM_TAGS})
+# The runs of one CLI launch (`backfill`, `run`) share this tag (its value: the batch id that
+# `status` and `cancel` take); dagster.yaml caps the runs in flight per batch.
+BATCH_TAG = "filings/batch"
 
 
 def phase_of(asset: str) -> Phase | None:
     """The phase whose asset this is (None for an asset not in the table)."""
     return next((p for p in PHASES if p.asset == asset), None)
+
+
+def tags_for(assets: Iterable[str]) -> dict[str, str]:
+    """The run tags of a run of these assets: the Bedrock tag only if it analyses, the render
+    tag only if it renders (so a run that makes no Bedrock call holds none of the 5 slots),
+    and the phase tag naming the one phase, or "all" / "a+b" for several."""
+    chosen = [p for p in PHASES if p.asset in set(assets)]
+    if not chosen:
+        raise ValueError(f"no phase's asset among {list(assets)}")
+    if len(chosen) == 1:
+        name = chosen[0].name
+    else:
+        name = "all" if len(chosen) == len(PHASES) else "+".join(p.name for p in chosen)
+    tags = {PHASE_TAG: name}
+    for p in chosen:
+        tags.update(p.extra_tags)
+    return tags
+
+
+# A run of all the phases calls Bedrock and renders: it counts against both run limits.
+PIPELINE_TAGS: Mapping[str, str] = MappingProxyType(tags_for(ASSETS))
 
 
 def assets_through(last: Phase) -> list[str]:

@@ -18,6 +18,7 @@ from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.edgar.models import Filing, FilingHeader, SkippedFiling
 from filings_pipeline.rendering.models import RenderedArticle
 from filings_pipeline.store import tables as t
+from filings_pipeline.store.batches import BatchBudgets
 from filings_pipeline.store.deliveries import DeliveryLedger
 from filings_pipeline.store.records import (
     ANALYSIS,
@@ -84,6 +85,11 @@ class ContentStore:
     def deliveries(self) -> DeliveryLedger:
         """The email delivery ledger (store/deliveries.py)."""
         return DeliveryLedger(self.engine)
+
+    @property
+    def budgets(self) -> BatchBudgets:
+        """USD budgets shared by the runs of one CLI launch (store/batches.py)."""
+        return BatchBudgets(self.engine)
 
     @property
     def reviews(self) -> ReviewBook:
@@ -265,6 +271,41 @@ class ContentStore:
             stmt = stmt.where(c.accession.not_in(keep))
         with self.engine.begin() as conn:
             return conn.execute(stmt).rowcount or 0
+
+    def unanalysed_by_day(self, days: Iterable[date], key: AnalysisKey) -> dict[date, int]:
+        """Per ingested day, its ok filings without a current (ok) analysis under `key`.
+        Days with no filings rows (never ingested) are absent."""
+        days = list(days)
+        if not days:
+            return {}
+        f, a = t.filings.c, t.analyses.c
+        current = sa.and_(
+            a.accession == f.accession,
+            a.prompt_version == key.prompt_version,
+            a.model == key.model,
+            a.status == "ok",
+        )
+        ingested = sa.select(f.day).where(f.day.in_(days)).distinct()
+        missing = (
+            sa.select(f.day, sa.func.count())
+            .where(f.day.in_(days), f.status == "ok", ~sa.exists().where(current))
+            .group_by(f.day)
+        )
+        with self.engine.connect() as conn:
+            out = {r.day: 0 for r in conn.execute(ingested)}
+            out.update({r[0]: int(r[1]) for r in conn.execute(missing)})
+        return out
+
+    def mean_tokens_per_filing(self, model: str) -> tuple[float, float, int] | None:
+        """(input, output) tokens per analysed filing as recorded for `model`, and how many
+        analyses that mean is over; None when no analysis made a model call yet."""
+        a = t.analyses.c
+        q = sa.select(
+            sa.func.avg(a.input_tokens), sa.func.avg(a.output_tokens), sa.func.count()
+        ).where(a.model == model, a.calls > 0)
+        with self.engine.connect() as conn:
+            mean_in, mean_out, n = conn.execute(q).one()
+        return None if not n else (float(mean_in), float(mean_out), int(n))
 
     def count_rows(self, table: str, day: date | None = None) -> int:
         """Row count of a table, optionally for one day."""

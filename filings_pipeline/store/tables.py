@@ -127,6 +127,19 @@ reviews = sa.Table(
 )
 
 
+batch_budgets = sa.Table(
+    "batch_budgets",
+    metadata,
+    # One USD budget shared by every run of a CLI launch (keyed by its filings/batch id).
+    sa.Column("batch_id", sa.String(64), primary_key=True),
+    sa.Column("limit_usd", sa.Float, nullable=False),
+    sa.Column("spent_usd", sa.Float, nullable=False, default=0.0),  # settled calls
+    sa.Column("reserved_usd", sa.Float, nullable=False, default=0.0),  # calls in flight
+    sa.Column("refused", sa.Integer, nullable=False, default=0),  # calls not started
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def add_missing_columns(engine: sa.Engine) -> None:
     """Add columns a store made by an earlier version lacks (create_all only adds tables).
 

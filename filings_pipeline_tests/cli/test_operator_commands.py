@@ -20,20 +20,23 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-PIPELINE_TAGS = {"filings/phase": "all", "filings/llm": "bedrock"}
+RENDERING_TAGS = {"filings/llm": "bedrock", "filings/render": "jinja"}
 
 
 def test_modes_choose_assets_and_tags() -> None:
-    assert plan(False, False) == (["filings", "analyses", "rendered_articles"], PIPELINE_TAGS)
+    assert plan(False, False) == (
+        ["filings", "analyses", "rendered_articles"],
+        {"filings/phase": "ingest+analyze+render", **RENDERING_TAGS},
+    )
     # the default publishes, as the publish automation does (the publish mode decides)
     assert plan(False) == plan(False, None) == plan(False, True)
     assert plan(True, False) == (
         ["filings", "analyses"],
-        {"filings/phase": "analyze", "filings/llm": "bedrock"},
+        {"filings/phase": "ingest+analyze", "filings/llm": "bedrock"},
     )
     assets, tags = plan(False, True)
     assert assets == ["filings", "analyses", "rendered_articles", "published_articles"]
-    assert tags == PIPELINE_TAGS
+    assert tags == {"filings/phase": "ingest+analyze+render+publish", **RENDERING_TAGS}
 
 
 def test_default_titles_are_ones_dagster_accepts() -> None:
@@ -62,19 +65,41 @@ def test_backfill_rejects_bad_arguments(args: list[str], message: str) -> None:
     assert message in result.output
 
 
-def test_backfill_without_a_webserver_says_how_to_start_one() -> None:
-    url = f"http://127.0.0.1:{_closed_port()}"
-    result = CliRunner().invoke(main, ["backfill", "--start", "2026-11-10", "--url", url])
-    assert result.exit_code == 1
-    assert f"no Dagster webserver at {url}" in result.output and "make dev" in result.output
+def _instance_env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    write_instance_yaml(home, "sqlite")
+    return {
+        "DAGSTER_HOME": str(home),
+        "FILINGS_DB_URL": f"sqlite:///{tmp_path / 'c.db'}",
+        "FILINGS_ANALYZER": "offline",
+    }
 
 
-def test_backfill_url_comes_from_the_environment() -> None:
+def test_backfill_without_a_webserver_says_how_to_start_one(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{_closed_port()}"
     result = CliRunner().invoke(
-        main, ["backfill", "--start", "2026-11-10", "-q"], env={"FILINGS_DAGSTER_URL": url}
+        main, ["backfill", "--start", "2026-11-10", "--url", url], env=_instance_env(tmp_path)
+    )
+    assert result.exit_code == 1
+    assert f"no Dagster webserver at {url}" in result.output and "make dev" in result.output
+    assert "2026-11-10  run filings, analyses" in result.output  # the plan came first
+
+
+def test_backfill_url_comes_from_the_environment(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    result = CliRunner().invoke(
+        main,
+        ["backfill", "--start", "2026-11-10", "-q"],
+        env={**_instance_env(tmp_path), "FILINGS_DAGSTER_URL": url},
     )
     assert result.exit_code == 1 and url in result.output
+
+
+def test_backfill_without_an_instance_says_so(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["backfill", "--start", "2026-11-10"], env={"DAGSTER_HOME": str(tmp_path / "no")}
+    )
+    assert result.exit_code == 1 and "no Dagster instance at" in result.output
 
 
 def test_status_without_an_instance(tmp_path: Path) -> None:
@@ -91,7 +116,7 @@ def test_status_on_an_instance_with_no_backfills(tmp_path: Path) -> None:
     latest = runner.invoke(main, ["status"], env=env)
     assert latest.exit_code == 1 and "no backfills on this instance yet" in latest.output
     missing = runner.invoke(main, ["status", "--backfill", "nosuchid"], env=env)
-    assert missing.exit_code == 1 and "no backfill 'nosuchid'" in missing.output
+    assert missing.exit_code == 1 and "no backfill or batch 'nosuchid'" in missing.output
 
 
 def test_instance_yaml_for_postgres_keeps_the_concurrency_block(tmp_path: Path) -> None:

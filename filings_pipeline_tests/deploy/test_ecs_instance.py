@@ -120,6 +120,7 @@ def test_the_ecs_instance_has_the_projects_run_limits(ecs_env: str, tmp_path: Pa
         assert limits[("filings/llm", "bedrock")] == 5
         assert limits[("filings/render", "jinja")] == 3
         assert limits[("dagster/backfill", "{'applyLimitPerUniqueValue': True}")] == 8
+        assert limits[("filings/batch", "{'applyLimitPerUniqueValue': True}")] == 8
         assert config.run_queue_config.max_concurrent_runs == 10
         assert config.pool_config.default_pool_limit == 1
 

@@ -8,7 +8,7 @@ from filings_pipeline.defs.metadata import md_list, md_table, phase_checks
 from filings_pipeline.defs.partitions import daily_partitions, partition_day
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource
 from filings_pipeline.phases.analyze import analyze_day
-from filings_pipeline.phases.catalog import ANALYZE
+from filings_pipeline.phases.catalog import ANALYZE, BATCH_TAG
 
 
 class AnalysesConfig(dg.Config):
@@ -41,7 +41,10 @@ def analyses(
     store: ContentStoreResource,
 ) -> dg.MaterializeResult:
     day = partition_day(context)
-    engine = analyzer.get()
+    batch = context.run.tags.get(BATCH_TAG)
+    budgets = store.get().budgets
+    budget = budgets.get(batch) if batch else None
+    engine = analyzer.get(shared_budget=budget)
     report = analyze_day(
         store.get(), engine, day, force=config.force, workers=analyzer.step_workers()
     )
@@ -51,6 +54,20 @@ def analyses(
         f"{report.input_tokens}+{report.output_tokens} tokens, ${report.cost_usd:.4f}"
     )
     figures = {a: "; ".join(p[:3]) for a, p in report.figures_failed.items()}
+    spent = budgets.state(batch) if budget is not None else None
+    budget_meta = {}
+    if spent is not None:
+        budget_meta = {
+            "batch": batch,
+            "batch_budget_usd": dg.MetadataValue.float(spent.limit_usd),
+            "batch_spent_usd": dg.MetadataValue.float(round(spent.spent_usd, 6)),
+            "batch_budget_refused_calls": spent.refused,
+        }
+        if spent.exhausted:
+            context.log.warning(
+                f"batch {batch}: budget of ${spent.limit_usd:g} spent; {spent.refused} call(s) "
+                "not started (their filings stay unanalysed until a later launch)"
+            )
     return dg.MaterializeResult(
         metadata={
             "analyzer": report.analyzer,
@@ -68,6 +85,7 @@ def analyses(
             "mean_latency_ms": (report.latency_ms_total // report.calls) if report.calls else 0,
             "figures_failed": len(report.figures_failed),
             "preview": md_list(report.preview),
+            **budget_meta,
         },
         check_results=[
             dg.AssetCheckResult(

@@ -1,0 +1,112 @@
+"""Launch a plan's runs straight onto the run queue, one run per day, under one batch tag.
+
+Why not an asset backfill: Dagster's backfill daemon picks a new backfill up on its 30 s loop
+(hard-coded in 1.13), and setting ``dagster/backfill`` by hand on runs, together with tag
+limits, duplicated runs (dagster issue #15155). So each day's run is launched through GraphQL
+``launchRun`` (the UI's "Materialize" path: the run is QUEUED when the call returns) and
+carries ``filings/batch=<id>``: `status` and `cancel` find the runs by that tag, dagster.yaml
+caps the runs in flight per batch value, and the batch's shared budget is keyed by it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from filings_pipeline.batches.plan import BackfillPlan
+from filings_pipeline.cli.graphql import graphql, launch_asset_run, repository_location
+from filings_pipeline.phases.catalog import BATCH_TAG, tags_for
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
+
+ACTIVE_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")
+
+
+def new_batch_id() -> str:
+    """A short id, sortable by time: ``20261201-144501-3fa9c2``."""
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class Launched:
+    """What a launch submitted: run ids by day, and when the first run reached the queue."""
+
+    batch_id: str
+    run_ids: dict[str, str] = field(default_factory=dict)  # day -> run id
+    first_queued_s: float | None = None  # seconds from the call to the first run queued
+
+
+def launch_batch(
+    url: str,
+    plan: BackfillPlan,
+    batch_id: str,
+    extra_tags: Mapping[str, str] | None = None,
+    on_run: Callable[[str, str], None] | None = None,
+) -> Launched:
+    """Launch one run per day of the plan, each with the tags of the assets it runs."""
+    t0 = time.monotonic()
+    location = repository_location(url)
+    out = Launched(batch_id)
+    for day, assets in plan.runs():
+        tags = {**tags_for(assets), **(extra_tags or {}), BATCH_TAG: batch_id}
+        out.run_ids[day] = launch_asset_run(url, assets, day, tags, location=location)
+        if out.first_queued_s is None:
+            out.first_queued_s = time.monotonic() - t0
+        if on_run:
+            on_run(day, out.run_ids[day])
+    return out
+
+
+TERMINATE = """
+mutation Terminate($ids: [String!]!) {
+  terminateRuns(runIds: $ids, terminatePolicy: SAFE_TERMINATE) {
+    __typename
+    ... on TerminateRunsResult {
+      terminateRunResults { __typename ... on TerminateRunFailure { message } }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+@dataclass
+class Canceled:
+    """What `cancel` did."""
+
+    dequeued: list[str] = field(default_factory=list)  # queued runs canceled
+    terminating: list[str] = field(default_factory=list)  # started runs asked to stop
+    not_reached: list[str] = field(default_factory=list)  # started runs left (no webserver)
+
+
+def cancel_batch(instance: DagsterInstance, batch_id: str, url: str | None = None) -> Canceled:
+    """Cancel every run of the batch that has not ended: queued ones on the instance itself
+    (they never start), started ones through the webserver's terminateRuns (the UI's way)."""
+    import requests
+    from dagster import DagsterRunStatus, RunsFilter
+
+    statuses = [DagsterRunStatus(s) for s in ACTIVE_STATUSES]
+    runs = instance.get_runs(RunsFilter(tags={BATCH_TAG: batch_id}, statuses=statuses))
+    out = Canceled()
+    started = []
+    for run in runs:
+        if run.status in (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED):
+            instance.report_run_canceling(run, message=f"batch {batch_id} canceled")
+            instance.report_run_canceled(run, message=f"batch {batch_id} canceled")
+            out.dequeued.append(run.run_id)
+        else:
+            started.append(run.run_id)
+    if started and url:
+        try:
+            graphql(url, TERMINATE, {"ids": started})
+            out.terminating = started
+        except requests.RequestException:
+            out.not_reached = started
+    else:
+        out.not_reached = started
+    return out

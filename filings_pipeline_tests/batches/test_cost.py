@@ -1,0 +1,117 @@
+"""The cost before the money: the estimate printed with the plan, and --max-cost refusing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from click.testing import CliRunner
+
+from filings_pipeline.analysis.cost_estimate import (
+    DEFAULT_INPUT_TOKENS,
+    DEFAULT_OUTPUT_TOKENS,
+    estimate_cost,
+)
+from filings_pipeline.analysis.pricing import price_for
+from filings_pipeline.analysis.prompt import PROMPT_VERSION
+from filings_pipeline.cli import main
+from filings_pipeline.defs.ingest.assets import filings
+from filings_pipeline.devtools.deployment import write_instance_yaml
+from filings_pipeline.sample import generate_mirror
+from filings_pipeline.store import AnalysisRecord, ContentStore
+from filings_pipeline_tests.dagster_layer.conftest import make_resources
+
+MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+DAYS = [date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19)]
+
+
+def test_estimate_uses_measured_tokens_or_the_stated_default() -> None:
+    price = price_for(MODEL)
+    measured = estimate_cost(MODEL, 40, 2, 10.0, (1200.0, 300.0, 7))
+    per = (1200 * price.input_per_mtok + 300 * price.output_per_mtok) / 1e6
+    assert measured.assumed_filings == 20 and measured.usd == pytest.approx(60 * per)
+    assert "mean of 7 analyses" in measured.describe()
+    default = estimate_cost(MODEL, 10, 0, None, None)
+    per = (DEFAULT_INPUT_TOKENS * price.input_per_mtok + DEFAULT_OUTPUT_TOKENS * 5) / 1e6
+    assert default.usd == pytest.approx(10 * per) and "stated default" in default.describe()
+
+
+@pytest.fixture
+def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An instance at DAGSTER_HOME with two of three days ingested, 3 filings analysed."""
+    home = tmp_path / "home"
+    write_instance_yaml(home, "sqlite")
+    content = f"sqlite:///{tmp_path / 'content.db'}"
+    root = tmp_path / "mirror"
+    generate_mirror(root, DAYS, filings_per_day=5, bad_filings=False)
+    env = {
+        "DAGSTER_HOME": str(home),
+        "FILINGS_DB_URL": content,
+        "FILINGS_SOURCE": "sample",
+        "FILINGS_SAMPLE_DIR": str(root),
+        "FILINGS_DATA_DIR": str(tmp_path / "data"),
+        "FILINGS_ANALYZER": "bedrock",
+        "BEDROCK_MODEL_ID": MODEL,
+        "AWS_REGION": "us-east-1",
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    store = ContentStore(content)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for day in DAYS[:2]:
+            dg.materialize(
+                [filings],
+                partition_key=day.isoformat(),
+                instance=instance,
+                resources=make_resources(content, tmp_path / "site"),
+            )
+    for i, acc in enumerate(store.accessions_for_day(DAYS[0])[:3]):
+        store.save_analysis(
+            AnalysisRecord(
+                accession=acc,
+                prompt_version=PROMPT_VERSION,
+                model=MODEL,
+                day=DAYS[0],
+                analyzer="bedrock",
+                status="ok",
+                input_tokens=1000 + 100 * i,
+                output_tokens=200,
+                calls=1,
+                created_at=datetime.now(UTC),
+            )
+        )
+    return home, store, env
+
+
+def _expected_usd() -> float:
+    # 10 ingested filings, 3 analysed: 7 without a current analysis, + 1 day not ingested at
+    # the mean 5 filings per ingested day; 1100 in + 200 out tokens each (the recorded mean)
+    price = price_for(MODEL)
+    return 12 * (1100 * price.input_per_mtok + 200 * price.output_per_mtok) / 1e6
+
+
+def test_max_cost_refuses_before_anything_is_launched(deployment) -> None:
+    home, store, env = deployment
+    args = ["backfill", "--start", "2026-11-17", "--end", "2026-11-19", "--url", "http://x"]
+    result = CliRunner().invoke(main, [*args, "--max-cost", "0.01"], env=env)
+    assert result.exit_code == 1, result.output
+    usd = _expected_usd()
+    assert f"Estimated Bedrock cost: ${usd:.2f} = 7 filings without a current analysis" in (
+        result.output
+    )
+    assert "+ 5 assumed on days not ingested yet" in result.output
+    assert "mean of 3 analyses so far" in result.output
+    assert f"refusing to launch: the estimated Bedrock cost ${usd:.2f}" in result.output
+    # the same from the environment
+    by_env = CliRunner().invoke(main, args, env={**env, "FILINGS_BACKFILL_MAX_COST_USD": "0.01"})
+    assert by_env.exit_code == 1 and "refusing to launch" in by_env.output
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert instance.get_runs_count() == 2  # the two ingest runs of the fixture only
+    # under the maximum, a dry run prints the same plan and estimate and launches nothing
+    dry = CliRunner().invoke(main, [*args, "--max-cost", "5", "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert f"${usd:.2f}" in dry.output and "Dry run: nothing launched." in dry.output
+    assert "2026-11-17  run analyses, rendered_articles, published_articles" in dry.output
+    assert "skip filings (up to date)" in dry.output
