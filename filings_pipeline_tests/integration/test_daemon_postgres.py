@@ -61,15 +61,16 @@ def test_ui_backfill_while_the_sensor_finds_new_days(
 def test_cli_backfill_and_status_watch(dep: LocalDeployment, days: DayPlan, figures: dict) -> None:
     runner = CliRunner()
     first, last = days.cli_backfill[0].isoformat(), days.cli_backfill[-1].isoformat()
+    env = dep.env()  # the CLI plans on the deployment's instance and content store
     launched = runner.invoke(
-        main, ["backfill", "--start", first, "--end", last, "--url", dep.url, "--json"]
+        main, ["backfill", "--start", first, "--end", last, "--url", dep.url, "--json"], env=env
     )
     assert launched.exit_code == 0, launched.output
     info = json.loads(launched.output)
-    backfill_id = info["backfill_id"]
+    backfill_id = info["batch_id"]
     # default: through publishing, as the publish automation (FILINGS_PUBLISH_MODE decides)
     assert info["assets"] == ["filings", "analyses", "rendered_articles", "published_articles"]
-    env = {"DAGSTER_HOME": str(dep.home), "FILINGS_DB_URL": dep.content_db_url}
+    assert set(info["runs"]) == set(iso(days.cli_backfill))  # nothing of them done before
     watched = runner.invoke(
         main,
         ["status", "--backfill", backfill_id, "--watch", "--interval", "1", "--timeout", "900"],
@@ -91,8 +92,9 @@ def test_cli_backfill_and_status_watch(dep: LocalDeployment, days: DayPlan, figu
         expected = sum(store.count_rows(table, d) for d in days.cli_backfill)
         assert phase["filings"] == expected > 0
     instance = dep.instance()
-    runs = all_runs(instance, {"dagster/backfill": backfill_id})
+    runs = all_runs(instance, {"filings/batch": backfill_id})
     assert {r.tags.get("filings/launched_by") for r in runs} == {"cli-backfill"}
+    assert len(runs) == n and all("dagster/backfill" not in r.tags for r in runs)
     counts = materializations(instance, ASSETS, iso(days.cli_backfill))
     assert counts == {(a, d): 1 for a in ASSETS for d in iso(days.cli_backfill)}
     figures["postgres_cli_backfill"] = {
