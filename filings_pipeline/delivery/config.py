@@ -50,6 +50,16 @@ def parse_recipients(spec: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_SMTP_FIELDS = (
+    "smtp_host",
+    "smtp_port",
+    "smtp_username",
+    "smtp_password",
+    "smtp_starttls",
+    "smtp_ssl",
+)
+
+
 @dataclass(frozen=True)
 class DeliveryConfig:
     """How and to whom the digest goes."""
@@ -84,6 +94,7 @@ class DeliveryConfig:
 
     @classmethod
     def from_settings(cls, s: Settings) -> DeliveryConfig:
+        """The configuration the environment gives (`Settings` names the SMTP fields alike)."""
         transport = s.email_transport.strip().lower()
         return cls(
             transport=transport,
@@ -92,14 +103,9 @@ class DeliveryConfig:
             resend_changed=s.email_resend_changed,
             unsubscribe_url=s.email_unsubscribe_url,
             outbox_dir=s.outbox_dir,
-            smtp_host=s.smtp_host,
-            smtp_port=s.smtp_port,
-            smtp_username=s.smtp_username,
-            smtp_password=s.smtp_password,
-            smtp_starttls=s.smtp_starttls,
-            smtp_ssl=s.smtp_ssl,
             ses_region=s.aws_region,
             ses_endpoint_url=s.ses_endpoint_url,
+            **{name: getattr(s, name) for name in _SMTP_FIELDS},
         )
 
     @property
