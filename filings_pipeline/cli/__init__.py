@@ -7,6 +7,7 @@ import click
 from filings_pipeline.cli.backfill import backfill_command, cancel_command
 from filings_pipeline.cli.edgar_commands import index_command, inspect_command
 from filings_pipeline.cli.review import review_command
+from filings_pipeline.cli.publish import publish_command
 from filings_pipeline.cli.run import run_command
 from filings_pipeline.cli.status import status_command
 
@@ -58,5 +59,6 @@ main.add_command(backfill_command)
 main.add_command(cancel_command)
 main.add_command(status_command)
 main.add_command(review_command)
+main.add_command(publish_command)
 main.add_command(index_command)
 main.add_command(inspect_command)

@@ -1,9 +1,10 @@
-"""Phase 4: decide what of a day is published or held back, then sync the whole site."""
+"""Phase 4: decide what of a day is published or held back, then write what that changes."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
@@ -13,13 +14,27 @@ from lxml import etree
 
 from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.publishing.models import SiteFile, SitePublisher, SyncReport
-from filings_pipeline.publishing.site import build_site, check_internal_links
+from filings_pipeline.publishing.pages import article_files
+from filings_pipeline.publishing.site import (
+    DayChange,
+    Unresolved,
+    broken,
+    check_internal_links,
+    day_listings,
+    link_problems,
+    site_batches,
+    stale_candidates,
+)
+from filings_pipeline.publishing.sync import delete_stale, write_changed
+from filings_pipeline.rendering.models import RenderedArticle
 from filings_pipeline.rendering.render import SiteConfig
 from filings_pipeline.store import ContentStore
 from filings_pipeline.store.records import ArticleMeta, Publication
 from filings_pipeline.store.reviews import APPROVED, PENDING, Review
+from filings_pipeline.store.site_index import SiteManifest
 
-PUBLISH_LOCK = "site-publish"  # the store lock that serialises site rebuilds
+LAYOUT = 2  # the site's page layout; a new value rebuilds every destination once
+PUBLISH_LOCK = "site-publish"  # the store lock around committing a day and its listings
 
 
 @dataclass
@@ -37,7 +52,8 @@ class PublishReport:
     sync: SyncReport = field(default_factory=SyncReport)
     homepage: str = ""
     urls: dict[str, list[str]] = field(default_factory=dict)  # published/updated/retracted
-    site_rebuilt: bool = True  # False: nothing changed since the last verified sync
+    site_rebuilt: bool = True  # False: the day's decisions were already on the site
+    full_rebuild: bool = False  # True: every page was regenerated (configuration changed)
     broken_links: list[str] = field(default_factory=list)
     xml_problems: list[str] = field(default_factory=list)  # feed.xml / sitemap.xml
 
@@ -49,10 +65,11 @@ class PublishReport:
 
 
 def xml_problems(files: list[SiteFile]) -> list[str]:
-    """The feed must be Atom and the sitemap a sitemaps.org urlset, both well-formed."""
+    """The feed must be Atom and the sitemap a sitemaps.org index, both well-formed (when
+    among `files`, and they are in every publish)."""
     expected = {
         "feed.xml": "{http://www.w3.org/2005/Atom}feed",
-        "sitemap.xml": "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset",
+        "sitemap.xml": "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex",
     }
     found = {f.path: f for f in files if f.path in expected}
     problems = []
@@ -81,14 +98,10 @@ def _templates_digest() -> str:
     return digest.hexdigest()
 
 
-def site_fingerprint(store: ContentStore, site: SiteConfig) -> str:
-    """What the whole site is built from: every published article's content hash, the site
-    configuration and the templates."""
-    payload = {
-        "articles": store.published_hashes(),
-        "site": asdict(site),
-        "templates": _templates_digest(),
-    }
+def site_fingerprint(site: SiteConfig) -> str:
+    """What every page depends on besides its articles: the site configuration, the templates
+    and the layout. A change rebuilds the whole site on the next publish."""
+    payload = {"site": asdict(site), "templates": _templates_digest(), "layout": LAYOUT}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -113,6 +126,16 @@ def _review_verdict(art: ArticleMeta | None, review: Review | None) -> tuple[str
     return PENDING, "pending review"
 
 
+def _decisions_digest(pubs: list[Publication]) -> str:
+    return hashlib.sha256(
+        json.dumps(sorted(map(_decision, pubs)), default=str).encode()
+    ).hexdigest()
+
+
+def _manifest_lookup(manifest: SiteManifest) -> Callable[[set[str]], set[str]]:
+    return lambda paths: set(manifest.entries(paths))
+
+
 def publish_day(
     store: ContentStore,
     day: date,
@@ -122,14 +145,16 @@ def publish_day(
     key: AnalysisKey,
     mode: str = "auto",
 ) -> PublishReport:
-    """Record the day's publishing decisions and make the destination hold the whole site.
+    """Record the day's publishing decisions and write what they change on the site: the day's
+    article pages, then the listings that show them (its day, its companies, the home page,
+    feed, directories, its month's sitemap), then delete what was retracted.
 
-    One lock serialises publishers across processes, so two days published at once never
-    build indexes that miss each other's articles. When the day's decisions are the ones
-    already recorded and the site fingerprint matches the one recorded after the last
-    successful sync, nothing is rebuilt (a re-run costs milliseconds). The fingerprint is
-    recorded only after a sync succeeds, so a crash in between rebuilds next time. The
-    decisions read accession numbers and article metadata only, no filing text or page body.
+    The day's article pages are written before the site lock (they are the day's own); the
+    lock (PUBLISH_LOCK, across processes) covers committing the decisions, building the
+    listings from the store and writing them, so two days published at once never write a
+    listing that misses the other's articles. Same decisions as the last successful publish
+    of the day under the same site configuration: nothing is done. A changed configuration
+    or template (or a first publish to a destination) rebuilds the whole site instead.
 
     `mode="review"` (FILINGS_PUBLISH_MODE): a publishable article goes on the site only once an
     editor approved its current content; until then it is "pending" (off the site, and so off
@@ -138,59 +163,137 @@ def publish_day(
     if mode not in PUBLISH_MODES:
         raise ValueError(f"FILINGS_PUBLISH_MODE must be auto or review, not {mode!r}")
     report = PublishReport(day, mode=mode)
-    with store.lock(PUBLISH_LOCK):
-        report.filings = store.accessions_for_day(day)
-        articles = {a.accession: a for a in store.article_meta_for_day(day)}
-        analyses = store.analyses_for(report.filings, key)
-        reviews = store.reviews.for_accessions(list(articles)) if mode == "review" else {}
-        pubs: list[Publication] = []
-        for acc in report.filings:
-            art = articles.get(acc)
-            verdict = _review_verdict(art, reviews.get(acc)) if mode == "review" else None
-            if verdict is not None and art is not None:
-                status, reason = verdict
-                pubs.append(Publication(acc, day, status, art.slug, reason))
-                if status == PENDING:
-                    report.pending.append(acc)
-                else:
-                    report.held[acc] = reason
-                continue
-            if art is not None and art.publishable:
-                path = f"articles/{art.slug}.html"
-                pubs.append(
-                    Publication(acc, day, "published", art.slug, None, path, art.content_hash)
-                )
-                report.published.append(acc)
-                continue
-            if art is not None:
-                reason = art.hold_reason or "held back"
+    report.filings = store.accessions_for_day(day)
+    articles = {a.accession: a for a in store.article_meta_for_day(day)}
+    analyses = store.analyses_for(report.filings, key)
+    reviews = store.reviews.for_accessions(list(articles)) if mode == "review" else {}
+    pubs: list[Publication] = []
+    for acc in report.filings:
+        art = articles.get(acc)
+        verdict = _review_verdict(art, reviews.get(acc)) if mode == "review" else None
+        if verdict is not None and art is not None:
+            status, reason = verdict
+            pubs.append(Publication(acc, day, status, art.slug, reason))
+            if status == PENDING:
+                report.pending.append(acc)
             else:
-                rec = analyses.get(acc)
-                reason = f"analysis failed: {rec.error}" if rec and rec.error else "not analysed"
-            pubs.append(Publication(acc, day, "held", art.slug if art else None, reason))
-            report.held[acc] = reason
-        recorded = store.site_state(publisher.location)
-        same_day = sorted(map(_decision, pubs)) == sorted(
-            map(_decision, store.publications_for_day(day))
-        )
-        if same_day and recorded and recorded[0] == site_fingerprint(store, site):
-            report.site_rebuilt = False
-            _, report.site_files, report.site_articles = recorded
+                report.held[acc] = reason
+            continue
+        if art is not None and art.publishable:
+            path = f"articles/{art.slug}.html"
+            pubs.append(Publication(acc, day, "published", art.slug, None, path, art.content_hash))
+            report.published.append(acc)
+            continue
+        if art is not None:
+            reason = art.hold_reason or "held back"
         else:
-            store.replace_publications(day, pubs)
-            all_articles = store.published_articles()
-            files = build_site(all_articles, site)
-            report.broken_links = check_internal_links(files, site.base_url)
-            report.xml_problems = xml_problems(files)
-            report.sync = publisher.sync(files)
-            report.site_articles, report.site_files = len(all_articles), len(files)
-            store.record_site_state(
-                publisher.location, site_fingerprint(store, site), len(files), len(all_articles)
-            )
+            rec = analyses.get(acc)
+            reason = f"analysis failed: {rec.error}" if rec and rec.error else "not analysed"
+        pubs.append(Publication(acc, day, "held", art.slug if art else None, reason))
+        report.held[acc] = reason
+    dest = publisher.location
+    manifest = store.site_manifest(dest)
+    decisions = _decisions_digest(pubs)
+    recorded = store.site_state(dest)
+    current = recorded is not None and recorded[0] == site_fingerprint(site)
+    if current and store.synced_day(dest, day) == decisions:
+        report.site_rebuilt = False
+    else:
+        published = set(report.published)
+        fresh = [s.article for s in store.articles_for_day(day) if s.article.accession in published]
+        own = [f for a in fresh for f in article_files(a)]
+        if current:
+            write_changed(publisher, manifest, own, report.sync)
+        with store.lock(PUBLISH_LOCK):
+            if current:
+                _publish_change(store, day, pubs, fresh, publisher, site, report)
+            else:
+                store.replace_publications(day, pubs)
+                _rebuild_locked(store, publisher, site, report)
+                report.full_rebuild = True
+            store.record_synced_day(dest, day, decisions)
+    report.site_articles = store.site.count()
+    report.site_files = manifest.count()
+    _fill_urls(report, publisher)
+    return report
+
+
+def _publish_change(
+    store: ContentStore,
+    day: date,
+    pubs: list[Publication],
+    fresh: list[RenderedArticle],
+    publisher: SitePublisher,
+    site: SiteConfig,
+    report: PublishReport,
+) -> None:
+    """Under the site lock: commit the day's decisions and rewrite the listings they touch,
+    then delete what no listing links any more."""
+    manifest = store.site_manifest(publisher.location)
+    before = {a.accession: a for a in store.site.for_day(day)}
+    before.update({a.accession: a for a in store.site.for_accessions(a.accession for a in fresh)})
+    ciks = {a.cik for a in before.values()} | {a.cik for a in fresh}
+    names = {cik: store.site.company_names(cik) for cik in sorted(ciks)}
+    store.replace_publications(day, pubs)
+    change = DayChange(day, list(before.values()), store.site.for_day(day), names)
+    own = [f for a in fresh for f in article_files(a)]
+    # Again under the lock: restores any article page a concurrent rebuild removed meanwhile
+    # (no write when the manifest already holds them).
+    again = write_changed(publisher, manifest, own)
+    report.sync.published += again.published
+    report.sync.updated += again.updated
+    listings = day_listings(store.site, site, change)
+    report.broken_links = check_internal_links(
+        own + listings, site.base_url, _manifest_lookup(manifest)
+    )
+    report.xml_problems = xml_problems(listings)
+    write_changed(publisher, manifest, listings, report.sync)
+    keep = {f.path for f in own} | {f.path for f in listings}
+    delete_stale(publisher, manifest, stale_candidates(change), keep, report.sync)
+
+
+def rebuild_site(store: ContentStore, publisher: SitePublisher, site: SiteConfig) -> PublishReport:
+    """Regenerate every page of the site from the store (`filings-pipeline publish --rebuild`),
+    write the ones that differ from what the destination holds and delete the rest, one day
+    or company at a time. Happens by itself after a configuration or template change."""
+    report = PublishReport(date.min)
+    with store.lock(PUBLISH_LOCK):
+        _rebuild_locked(store, publisher, site, report)
+    report.full_rebuild = True
+    report.site_articles = store.site.count()
+    report.site_files = store.site_manifest(publisher.location).count()
+    _fill_urls(report, publisher)
+    return report
+
+
+def _rebuild_locked(
+    store: ContentStore, publisher: SitePublisher, site: SiteConfig, report: PublishReport
+) -> None:
+    dest = publisher.location
+    manifest = store.site_manifest(dest)
+    store.forget_synced_days(dest)
+    written: set[str] = set()
+    unresolved: Unresolved = {}
+    batch: list[SiteFile] = []
+    for batch in site_batches(store.site, site, store.published_articles_for_day):
+        problems, missing = link_problems(batch, site.base_url)
+        report.broken_links += problems
+        for target, where in missing.items():
+            unresolved.setdefault(target, where)
+        write_changed(publisher, manifest, batch, report.sync)
+        written.update(f.path for f in batch)
+    report.xml_problems = xml_problems(batch)  # the last batch holds the feed and sitemap
+    delete_stale(publisher, manifest, manifest.paths(), written, report.sync)
+    report.broken_links += broken(
+        {t: w for t, w in unresolved.items() if t not in written}, _manifest_lookup(manifest)
+    )
+    store.record_site_state(dest, site_fingerprint(site), len(written), store.site.count())
+
+
+def _fill_urls(report: PublishReport, publisher: SitePublisher) -> None:
     report.homepage = publisher.url_for("index.html")
     report.urls = {
         "published": [publisher.url_for(p) for p in report.sync.published],
         "updated": [publisher.url_for(p) for p in report.sync.updated],
         "retracted": [publisher.url_for(p) for p in report.sync.removed],
     }
-    return report

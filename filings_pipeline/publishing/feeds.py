@@ -92,3 +92,12 @@ def sitemap(entries: Sequence[tuple[str, date | None]], site: SiteConfig) -> byt
         if lastmod is not None:
             etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = lastmod.isoformat()
     return etree.tostring(urlset, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def sitemap_index(paths: Sequence[str], site: SiteConfig) -> bytes:
+    """sitemaps.org 0.9 sitemap index of site-relative sitemap paths, in the given order."""
+    index = etree.Element(f"{{{SITEMAP_NS}}}sitemapindex", nsmap={None: SITEMAP_NS})
+    for path in paths:
+        child = etree.SubElement(index, f"{{{SITEMAP_NS}}}sitemap")
+        etree.SubElement(child, f"{{{SITEMAP_NS}}}loc").text = site.absolute(path)
+    return etree.tostring(index, xml_declaration=True, encoding="utf-8", pretty_print=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -32,16 +32,34 @@ class SyncReport:
 
 
 class SitePublisher(Protocol):
-    """Makes a destination hold exactly the given site files, atomically from a reader's view."""
+    """Writes and deletes files at a destination. What it holds is recorded in the content
+    store (`publishing.sync`), so a publisher never lists the destination."""
 
     location: str  # human-readable: a folder path or s3://bucket/prefix
 
-    def sync(self, files: Sequence[SiteFile]) -> SyncReport:
-        """Write new/changed files in the given order (articles before the indexes that link them),
-        then remove files this publisher wrote earlier that are no longer in `files`.
-        Publishing the same files twice changes nothing."""
+    def put(self, files: Sequence[SiteFile]) -> None:
+        """Write these files in the given order (articles before the listings linking them)."""
+        ...
+
+    def delete(self, paths: Sequence[str]) -> None:
+        """Remove these files (missing ones are fine)."""
+        ...
+
+    def matches(self, path: str, sha256: str) -> bool:
+        """Whether the destination's copy of `path` is the recorded one. A folder checks the
+        file; S3 trusts the record (checking would cost a request per file)."""
         ...
 
     def url_for(self, path: str) -> str:
         """Where a reader finds `path` (file:// URL for a folder, https/S3 URL otherwise)."""
         ...
+
+
+class Manifest(Protocol):
+    """What a destination holds, path -> {sha256, content_type, cache_control}
+    (`store.site_index.SiteManifest`)."""
+
+    def entries(self, paths: Iterable[str]) -> dict[str, dict[str, str]]: ...
+    def paths(self, prefix: str = "") -> list[str]: ...
+    def record(self, entries: dict[str, dict[str, str]]) -> None: ...
+    def forget(self, paths: Iterable[str]) -> None: ...

@@ -1,4 +1,5 @@
-"""Publish the site into an S3 bucket (AWS or any S3-compatible server) with a hash manifest."""
+"""Publish the site into an S3 bucket (AWS or any S3-compatible server). What the bucket holds
+is recorded in the content store (`publishing.sync`): a publish never lists the bucket."""
 
 from __future__ import annotations
 
@@ -8,20 +9,10 @@ from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from filings_pipeline.publishing.local import (
-    MANIFEST_NAME,
-    PENDING,
-    PublishError,
-    check_site_files,
-    check_site_path,
-    dump_manifest,
-    parse_manifest,
-    sha256_hex,
-)
-from filings_pipeline.publishing.models import SiteFile, SyncReport
+from filings_pipeline.publishing.local import PublishError, check_site_files, check_site_path
+from filings_pipeline.publishing.models import SiteFile
 
 _DELETE_BATCH = 1000  # S3 DeleteObjects limit
-_MISSING = {"NoSuchKey", "404", "NotFound"}
 
 
 def _describe(exc: Exception) -> str:
@@ -44,43 +35,15 @@ class S3Publisher:
         self.prefix = prefix.strip("/")
         self.base_url = base_url.rstrip("/")
         self.location = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        self._bucket_checked = False
 
     def key_for(self, path: str) -> str:
         """Object key of a site path."""
         check_site_path(path)
         return f"{self.prefix}/{path}" if self.prefix else path
 
-    @property
-    def manifest_key(self) -> str:
-        return f"{self.prefix}/{MANIFEST_NAME}" if self.prefix else MANIFEST_NAME
-
     def _fail(self, action: str, exc: Exception) -> PublishError:
         return PublishError(f"S3 {action} failed for {self.location}: {_describe(exc)}")
-
-    def _read_manifest(self) -> dict[str, dict]:
-        try:
-            obj = self.client.get_object(Bucket=self.bucket, Key=self.manifest_key)
-            raw = obj["Body"].read()
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _MISSING:
-                return {}
-            raise self._fail(f"reading manifest {self.manifest_key}", exc) from exc
-        except BotoCoreError as exc:
-            raise self._fail(f"reading manifest {self.manifest_key}", exc) from exc
-        return parse_manifest(raw, f"s3://{self.bucket}/{self.manifest_key}")
-
-    def _existing_keys(self) -> set[str]:
-        """Keys under the prefix right now (to notice objects removed behind our back)."""
-        keys: set[str] = set()
-        kwargs: dict[str, Any] = {"Bucket": self.bucket}
-        if self.prefix:
-            kwargs["Prefix"] = self.prefix + "/"
-        try:
-            for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
-                keys.update(o["Key"] for o in page.get("Contents", []))
-        except (ClientError, BotoCoreError) as exc:
-            raise self._fail("listing objects", exc) from exc
-        return keys
 
     def _put(self, key: str, body: bytes, content_type: str, cache_control: str) -> None:
         try:
@@ -93,11 +56,6 @@ class S3Publisher:
             )
         except (ClientError, BotoCoreError) as exc:
             raise self._fail(f"writing {key}", exc) from exc
-
-    def _write_manifest(self, files: dict[str, dict]) -> None:
-        self._put(
-            self.manifest_key, dump_manifest(files), "application/json", "no-cache, max-age=0"
-        )
 
     def _delete(self, keys: list[str]) -> None:
         for i in range(0, len(keys), _DELETE_BATCH):
@@ -116,51 +74,45 @@ class S3Publisher:
                     f"e.g. {first.get('Key')}: {first.get('Code')} {first.get('Message', '')}"
                 )
 
-    def sync(self, files: Sequence[SiteFile]) -> SyncReport:
-        """Put new/changed files in order, delete retracted keys after the indexes are written,
-        then write the manifest. Publishing the same files twice changes nothing."""
-        files = list(files)
+    def matches(self, path: str, sha256: str) -> bool:
+        """The content store's record is trusted: checking would cost a request per file."""
+        return True
+
+    def _check_bucket(self) -> None:
+        """One HeadBucket before the first write: some S3 servers create a missing bucket on
+        PUT, and a typo in the bucket name must be a clear error, not a new bucket."""
+        if self._bucket_checked:
+            return
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchBucket", "NotFound"}:
+                raise PublishError(
+                    f"S3 bucket {self.bucket!r} does not exist (NoSuchBucket): create it or "
+                    "fix FILINGS_SITE_S3_BUCKET"
+                ) from exc
+            if exc.response.get("Error", {}).get("Code") in {"403", "AccessDenied"}:
+                raise PublishError(
+                    f"S3 refused {self.location}: 403 Forbidden (wrong access key or secret, "
+                    "or no permission on the bucket); nothing was written"
+                ) from exc
+            raise self._fail("checking the bucket", exc) from exc
+        except BotoCoreError as exc:
+            raise self._fail("checking the bucket", exc) from exc
+        self._bucket_checked = True
+
+    def put(self, files: Sequence[SiteFile]) -> None:
+        """PUT each file with its content type and cache headers, in the given order."""
         check_site_files(files)
-        old = self._read_manifest()
-        existing = self._existing_keys()
-        report = SyncReport()
-        to_write: list[tuple[SiteFile, dict, bool]] = []
-        for f in files:
-            entry = {
-                "sha256": sha256_hex(f.body),
-                "content_type": f.content_type,
-                "cache_control": f.cache_control,
-            }
-            present = self.key_for(f.path) in existing
-            if old.get(f.path) == entry and present:
-                report.unchanged += 1
-                continue
-            to_write.append((f, entry, not (f.path in old and present)))
-        keep = {f.path for f in files}
-        retract = sorted(p for p in old if p not in keep)
-        if not to_write and not retract:
-            return report
+        keys = [self.key_for(f.path) for f in files]  # refuse a bad path before any request
+        self._check_bucket()
+        for f, key in zip(files, keys, strict=True):
+            self._put(key, f.body, f.content_type, f.cache_control)
 
-        # Claim new keys in the manifest first, so a failed sync never orphans objects.
-        new_paths = [f.path for f, _, _ in to_write if f.path not in old]
-        if new_paths:
-            pending = dict(old)
-            pending.update({p: {"sha256": PENDING} for p in new_paths})
-            self._write_manifest(pending)
-
-        final = {p: e for p, e in old.items() if p in keep}
-        written: list[tuple[str, bool]] = []
-        for f, entry, is_new in to_write:
-            self._put(self.key_for(f.path), f.body, f.content_type, f.cache_control)
-            final[f.path] = entry
-            written.append((f.path, is_new))
-        # Retract only after every article and index that no longer links them is in place.
-        self._delete([self.key_for(p) for p in retract])
-        self._write_manifest(final)
-        for path, is_new in written:
-            (report.published if is_new else report.updated).append(path)
-        report.removed.extend(retract)
-        return report
+    def delete(self, paths: Sequence[str]) -> None:
+        """DeleteObjects in batches of 1,000 keys."""
+        self._check_bucket()
+        self._delete([self.key_for(p) for p in paths])
 
     def url_for(self, path: str) -> str:
         """Public URL (FILINGS_SITE_BASE_URL + path) when configured, else s3://bucket/key."""

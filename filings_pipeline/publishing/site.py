@@ -1,130 +1,193 @@
-"""Build the whole static site from stored RenderedArticles, and check its internal links."""
+"""Which pages a publish writes: the whole site (a rebuild) or what one day changed.
+
+Both read the archive through a `SiteSource` (the content store's narrow queries, or a list of
+articles in memory for small sites and tests) and build pages with `publishing.pages`, so an
+incremental publish and a rebuild produce the same bytes for every page they both write.
+"""
 
 from __future__ import annotations
 
 import posixpath
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
 from lxml import etree
 
-from filings_pipeline.publishing import email as email_files
 from filings_pipeline.publishing import feeds
+from filings_pipeline.publishing import pages as pg
 from filings_pipeline.publishing.models import SiteFile
 from filings_pipeline.rendering import slugs
-from filings_pipeline.rendering.environment import environment, favicon, stylesheet
 from filings_pipeline.rendering.models import RenderedArticle, SiteConfig
-from filings_pipeline.rendering.timefmt import EASTERN, format_day, moment
-from filings_pipeline.rendering.views import entry_view
+from filings_pipeline.store.site_index import CompanyRow, DayRow, lastmod, light, sort_key
 
-HTML = "text/html; charset=utf-8"
-INDEX_CACHE = "public, max-age=300"
-ARTICLE_CACHE = "public, max-age=3600"
-CSS_CACHE = "public, max-age=86400"
-EPOCH = datetime(1970, 1, 1, tzinfo=EASTERN)
+relative = pg.relative  # re-exported: templates' callers link with it
 
 
-def newest_first(articles: Iterable[RenderedArticle]) -> list[RenderedArticle]:
-    """Newest acceptance time first; ties broken by accession so the order is deterministic."""
-    ordered = sorted(articles, key=lambda a: a.accession, reverse=True)
-    return sorted(ordered, key=lambda a: moment(a.accepted_at, a.date_filed), reverse=True)
+class SiteSource(Protocol):
+    """The narrow reads the pages are built from (`store.site_index.SiteIndex` in production)."""
+
+    def newest(self, limit: int) -> list[RenderedArticle]: ...
+    def for_day(self, day: date) -> list[RenderedArticle]: ...
+    def for_company(self, cik: int) -> list[RenderedArticle]: ...
+    def month_pages(self, month: str) -> list[tuple[str, date]]: ...
+    def day_counts(self) -> list[DayRow]: ...
+    def companies(self) -> list[CompanyRow]: ...
+    def company_ciks(self) -> list[int]: ...
 
 
-def relative(from_path: str, to_path: str) -> str:
-    """Relative link from the page at `from_path` to `to_path` (both site-relative)."""
-    return posixpath.relpath(to_path, posixpath.dirname(from_path) or ".")
+class MemorySource:
+    """A `SiteSource` over a list of articles (the same order and rows as the store's)."""
+
+    def __init__(self, articles: Iterable[RenderedArticle]) -> None:
+        rows = [(sort_key(a), a.accession, light(a)) for a in articles]
+        self._articles = [a for _, _, a in sorted(rows, key=lambda r: r[:2], reverse=True)]
+
+    def newest(self, limit: int) -> list[RenderedArticle]:
+        return self._articles[:limit]
+
+    def for_day(self, day: date) -> list[RenderedArticle]:
+        return [a for a in self._articles if a.day == day]
+
+    def for_company(self, cik: int) -> list[RenderedArticle]:
+        return [a for a in self._articles if a.cik == cik]
+
+    def month_pages(self, month: str) -> list[tuple[str, date]]:
+        return [(a.slug, lastmod(a)) for a in self._articles if pg.month_of(a.day) == month]
+
+    def day_counts(self) -> list[DayRow]:
+        days = sorted({a.day for a in self._articles}, reverse=True)
+        return [
+            DayRow(d, len(arts), max(lastmod(a) for a in arts))
+            for d in days
+            for arts in [self.for_day(d)]
+        ]
+
+    def companies(self) -> list[CompanyRow]:
+        rows: dict[int, CompanyRow] = {}
+        for a in self._articles:  # newest first: the first name seen is the newest
+            old = rows.get(a.cik)
+            rows[a.cik] = CompanyRow(
+                a.cik, old.company if old else a.company, (old.articles if old else 0) + 1
+            )
+        return list(rows.values())
+
+    def company_ciks(self) -> list[int]:
+        return sorted({a.cik for a in self._articles})
 
 
-def _page(path: str, template: str, site: SiteConfig, cache: str, **ctx: Any) -> SiteFile:
-    ctx.setdefault("description", "")
-    ctx.setdefault("canonical", site.absolute(path) if site.base_url else "")
-    body = (
-        environment().get_template(template).render(site=site, root=slugs.root_prefix(path), **ctx)
-    )
-    return SiteFile(path, body.encode("utf-8"), HTML, cache)
+def shared_pages(source: SiteSource, site: SiteConfig) -> list[SiteFile]:
+    """The pages every publish rewrites from aggregates (unchanged ones are skipped by the
+    publisher's digest check): home, feed, directories, the sitemap index, static files."""
+    days, companies = source.day_counts(), source.companies()
+    newest = source.newest(max(pg.HOME_SIZE, pg.FEED_SIZE))
+    return [
+        *pg.day_directory(days, site),
+        *pg.company_directory(companies, site),
+        pg.home_page(newest, site),
+        pg.feed_file(newest, site),
+        *pg.sitemap_files(days, companies, site),
+        *pg.static_files(site),
+    ]
 
 
-def _listing(
-    path: str,
+def month_sitemaps(source: SiteSource, site: SiteConfig, months: Iterable[str]) -> list[SiteFile]:
+    """The sitemaps of these months (those with articles)."""
+    days = source.day_counts()
+    present = {pg.month_of(r.day) for r in days}
+    return [
+        pg.month_sitemap(m, days, source.month_pages(m), site)
+        for m in sorted(months)
+        if m in present
+    ]
+
+
+def site_batches(
+    source: SiteSource,
     site: SiteConfig,
-    heading: str,
-    entries: Sequence[RenderedArticle],
-    *,
-    intro: str = "",
-    pager: dict[str, Any] | None = None,
-    canonical_path: str | None = None,
-    page_title: str = "",
-) -> SiteFile:
-    canonical = site.absolute(canonical_path or path) if site.base_url else ""
-    return _page(
-        path,
-        "listing.html",
-        site,
-        INDEX_CACHE,
-        page_title=page_title or f"{heading} \u2014 {site.title}",
-        heading=heading,
-        intro=intro,
-        entries=[entry_view(a) for a in entries],
-        pager=pager,
-        canonical=canonical,
-    )
+    articles_of_day: Callable[[date], Sequence[RenderedArticle]],
+) -> Iterator[list[SiteFile]]:
+    """The whole site, in write order (every article before any listing), one bounded batch
+    at a time: a day's articles, a day's pages, a company's pages, then the shared pages."""
+    days = [r.day for r in source.day_counts()]
+    for d in days:
+        yield [f for a in articles_of_day(d) for f in pg.article_files(a)]
+    for d in days:
+        yield pg.day_files(d, source.for_day(d), site)
+    for cik in source.company_ciks():
+        yield pg.company_files(cik, source.for_company(cik), site)
+    yield month_sitemaps(source, site, {pg.month_of(d) for d in days})
+    yield shared_pages(source, site)
 
 
-def _home_pages(
-    ordered: list[RenderedArticle], site: SiteConfig, per_page: int, generated_for: date | None
-) -> list[SiteFile]:
-    total = max(1, -(-len(ordered) // per_page))
-    intro = (
-        f"Articles from SEC filings through {format_day(generated_for)}, newest first."
-        if generated_for
-        else "Articles from the latest SEC filings, newest first."
-    )
-    pages = []
-    for number in range(1, total + 1):
-        path = slugs.page_path(number)
-        pager = None
-        if total > 1:
-            pager = {
-                "number": number,
-                "total": total,
-                "prev": relative(path, slugs.page_path(number - 1)) if number > 1 else "",
-                "next": relative(path, slugs.page_path(number + 1)) if number < total else "",
-            }
-        chunk = ordered[(number - 1) * per_page : number * per_page]
-        heading = "Latest articles" if number == 1 else f"Latest articles, page {number}"
-        title = site.title if number == 1 else f"{heading} \u2014 {site.title}"
-        pages.append(
-            _listing(path, site, heading, chunk, intro=intro, pager=pager, page_title=title)
-        )
-    return pages
+def build_site(articles: Sequence[RenderedArticle], site: SiteConfig) -> list[SiteFile]:
+    """The whole site of these articles in write order (for small sites and tests; the
+    publish phase streams `site_batches` over the store instead)."""
+    _check_unique(articles)
+    by_day: dict[date, list[RenderedArticle]] = {}
+    for a in sorted(articles, key=lambda a: a.accession):
+        by_day.setdefault(a.day, []).append(a)
+    batches = site_batches(MemorySource(articles), site, lambda d: by_day.get(d, []))
+    return [f for batch in batches for f in batch]
 
 
-def _company_pages(ordered: list[RenderedArticle], site: SiteConfig) -> tuple[list[SiteFile], list]:
-    by_cik: dict[int, list[RenderedArticle]] = defaultdict(list)
-    for a in ordered:
-        by_cik[a.cik].append(a)
-    files, rows = [], []
-    for cik, arts in sorted(by_cik.items(), key=lambda kv: (kv[1][0].company.lower(), kv[0])):
-        main_path = slugs.company_path(cik, arts[0].company)  # newest name
-        # A company renamed over time: every name its articles link to gets the same page.
-        paths = dict.fromkeys([main_path] + [slugs.company_path(cik, a.company) for a in arts])
-        heading = f"{arts[0].company} (CIK {cik})"
-        for path in paths:
-            files.append(_listing(path, site, heading, arts, canonical_path=main_path))
-        rows.append((main_path, arts[0].company, len(arts)))
-    return files, rows
+@dataclass
+class DayChange:
+    """What publishing one day changed in the archive, and so which pages to rewrite."""
+
+    day: date
+    before: list[RenderedArticle] = field(default_factory=list)  # listed before (light)
+    after: list[RenderedArticle] = field(default_factory=list)  # listed now (light)
+    company_names: dict[int, list[str]] = field(default_factory=dict)  # before, newest first
+
+    @property
+    def days(self) -> set[date]:
+        return {self.day} | {a.day for a in self.before}
+
+    @property
+    def ciks(self) -> set[int]:
+        return {a.cik for a in self.before} | {a.cik for a in self.after}
+
+    @property
+    def months(self) -> set[str]:
+        return {pg.month_of(d) for d in self.days}
+
+    @property
+    def retracted(self) -> list[str]:
+        """Slugs listed before and not now (held back, or moved to another slug)."""
+        now = {a.slug for a in self.after}
+        return sorted({a.slug for a in self.before} - now)
 
 
-def _updated(ordered: list[RenderedArticle], generated_for: date | None) -> datetime:
-    if ordered:
-        return moment(ordered[0].accepted_at, ordered[0].date_filed)
-    if generated_for:
-        return datetime.combine(generated_for, time(0), tzinfo=EASTERN)
-    return EPOCH
+def day_listings(source: SiteSource, site: SiteConfig, change: DayChange) -> list[SiteFile]:
+    """The listings one day's change touches: its days' pages and digests, its companies'
+    pages, its months' sitemaps, and the shared pages."""
+    files: list[SiteFile] = []
+    for d in sorted(change.days):
+        entries = source.for_day(d)
+        if entries:
+            files += pg.day_files(d, entries, site)
+    for cik in sorted(change.ciks):
+        files += pg.company_files(cik, source.for_company(cik), site)
+    files += month_sitemaps(source, site, change.months)
+    files += shared_pages(source, site)
+    return files
+
+
+def stale_candidates(change: DayChange) -> list[str]:
+    """Paths that may no longer belong to the site after this change (the caller keeps the
+    ones it just wrote): retracted articles, emptied days and months, companies' pages under
+    names they no longer have, and the letter pages those companies were listed under."""
+    paths = [p for slug in change.retracted for p in pg.article_paths(slug)]
+    paths += [p for d in change.days for p in pg.day_paths(d)]
+    paths += [p for m in change.months for p in (pg.month_path(m), pg.month_sitemap_path(m))]
+    for cik, names in change.company_names.items():
+        paths += [slugs.company_path(cik, name) for name in names]
+        paths += [pg.letter_path(pg.letter_of(names[0]))] if names else []
+    return paths
 
 
 def _check_unique(articles: Sequence[RenderedArticle]) -> None:
@@ -134,110 +197,6 @@ def _check_unique(articles: Sequence[RenderedArticle]) -> None:
             if key in seen:
                 raise ValueError(f"duplicate article {key!r}: pass each accession once")
             seen[key] = a.accession
-
-
-def build_site(
-    articles: Sequence[RenderedArticle],
-    site: SiteConfig,
-    *,
-    per_page: int = 20,
-    generated_for: date | None = None,
-    feed_size: int = 50,
-) -> list[SiteFile]:
-    """The whole site in write order: articles, day/company archives, homepage pages, feed,
-    sitemap, 404, stylesheet, then the email files. Same articles -> byte-identical files.
-
-    `generated_for` labels the homepage ("through <day>") and dates an empty feed.
-    """
-    if per_page < 1:
-        raise ValueError(f"per_page must be at least 1, got {per_page}")
-    if feed_size < 1:
-        raise ValueError(f"feed_size must be at least 1, got {feed_size}")
-    _check_unique(articles)
-    ordered = newest_first(articles)
-    files = [
-        SiteFile(slugs.article_path(a.slug), a.article_html.encode("utf-8"), HTML, ARTICLE_CACHE)
-        for a in ordered
-    ]
-
-    by_day: dict[date, list[RenderedArticle]] = defaultdict(list)
-    for a in ordered:
-        by_day[a.day].append(a)
-    days = sorted(by_day, reverse=True)
-    for d in days:
-        files.append(_listing(slugs.day_path(d), site, f"Filings of {format_day(d)}", by_day[d]))
-    day_rows = [(slugs.day_path(d), format_day(d), len(by_day[d])) for d in days]
-    files.append(
-        _page(
-            "days/index.html",
-            "directory.html",
-            site,
-            INDEX_CACHE,
-            page_title=f"By day \u2014 {site.title}",
-            heading="Articles by filing day",
-            rows=day_rows,
-        )
-    )
-
-    company_files, company_rows = _company_pages(ordered, site)
-    files += company_files
-    files.append(
-        _page(
-            "companies/index.html",
-            "directory.html",
-            site,
-            INDEX_CACHE,
-            page_title=f"Companies \u2014 {site.title}",
-            heading="Companies",
-            rows=company_rows,
-        )
-    )
-
-    home = _home_pages(ordered, site, per_page, generated_for)
-    files += home
-    updated = _updated(ordered, generated_for)
-    feed = feeds.atom_feed(ordered[:feed_size], site, updated=updated)
-    files.append(
-        SiteFile(feeds.FEED_PATH, feed, "application/atom+xml; charset=utf-8", INDEX_CACHE)
-    )
-
-    newest_in = {d: by_day[d][0] for d in days}
-    site_date = updated.date() if ordered else None
-    entries: list[tuple[str, date | None]] = [(f.path, site_date) for f in home]
-    entries += [(slugs.day_path(d), _lastmod(newest_in[d])) for d in days]
-    entries += [(f.path, None) for f in company_files if f.path.startswith("companies/")]
-    entries += [(slugs.article_path(a.slug), _lastmod(a)) for a in ordered]
-    files.append(
-        SiteFile(feeds.SITEMAP_PATH, feeds.sitemap(entries, site), "application/xml", INDEX_CACHE)
-    )
-
-    not_found_root = f"{site.base_url}/" if site.base_url else ""
-    body = (
-        environment()
-        .get_template("404.html")
-        .render(
-            site=site,
-            root=not_found_root,
-            page_title=f"Page not found \u2014 {site.title}",
-            description="",
-            canonical="",
-        )
-    )
-    files.append(SiteFile("404.html", body.encode("utf-8"), HTML, INDEX_CACHE))
-    files.append(
-        SiteFile("style.css", stylesheet().encode("utf-8"), "text/css; charset=utf-8", CSS_CACHE)
-    )
-    files.append(SiteFile("favicon.svg", favicon(), "image/svg+xml", CSS_CACHE))
-
-    for a in ordered:
-        files += email_files.article_email_files(a)
-    for d in days:
-        files += email_files.digest_files(d, by_day[d], site)
-    return files
-
-
-def _lastmod(a: RenderedArticle) -> date:
-    return a.accepted_at.date() if a.accepted_at else a.date_filed
 
 
 def _resolve(link: str, from_path: str, base_url: str) -> str | None:
@@ -275,14 +234,15 @@ def _links(f: SiteFile) -> list[str]:
     return []
 
 
-def check_internal_links(files: Sequence[SiteFile], base_url: str = "") -> list[str]:
-    """Every internal link (HTML href/src, Atom links, sitemap locations) that does not
-    resolve to a file in `files`, as 'page: broken link ...' messages. Empty list: all good.
+Unresolved = dict[str, tuple[str, str]]  # target path -> (first page linking it, the link)
 
-    Links starting with `base_url` count as internal. Root-absolute links ('/x.html') are
-    reported, since they break when the site is served from a folder or an S3 prefix."""
-    present = {f.path for f in files}
+
+def link_problems(files: Sequence[SiteFile], base_url: str = "") -> tuple[list[str], Unresolved]:
+    """(problems found in the files alone, links to paths not among them). Root-absolute links
+    ('/x.html') and links leaving the site are problems: they break under a folder or prefix."""
+    written = {f.path for f in files}
     problems: list[str] = []
+    unresolved: Unresolved = {}
     for f in files:
         try:
             links = _links(f)
@@ -297,6 +257,31 @@ def check_internal_links(files: Sequence[SiteFile], base_url: str = "") -> list[
                 problems.append(f"{f.path}: root-absolute link {link!r} (use a relative link)")
             elif target == ".." or target.startswith("../"):
                 problems.append(f"{f.path}: link {link!r} leaves the site")
-            elif target not in present:
-                problems.append(f"{f.path}: broken link {link!r} (no {target})")
-    return problems
+            elif target not in written:
+                unresolved.setdefault(target, (f.path, link))
+    return problems, unresolved
+
+
+def broken(unresolved: Unresolved, present: Callable[[set[str]], set[str]] | None) -> list[str]:
+    """'page: broken link' messages for the targets `present` (the manifest) does not hold."""
+    found = present(set(unresolved)) if present and unresolved else set()
+    return [
+        f"{page}: broken link {link!r} (no {target})"
+        for target, (page, link) in sorted(unresolved.items())
+        if target not in found
+    ]
+
+
+def check_internal_links(
+    files: Sequence[SiteFile],
+    base_url: str = "",
+    present: Callable[[set[str]], set[str]] | None = None,
+) -> list[str]:
+    """Every internal link (HTML href/src, Atom links, sitemap locations) of `files` that does
+    not resolve to a file of the site, as 'page: broken link ...' messages. Empty: all good.
+
+    A target not among `files` counts when `present(targets)` (the destination's manifest)
+    returns it, so a day's publish checks its pages without reading the rest of the site.
+    Links starting with `base_url` count as internal."""
+    problems, unresolved = link_problems(files, base_url)
+    return problems + broken(unresolved, present)

@@ -35,6 +35,7 @@ from filings_pipeline.store.records import (
     StoredArticle,
 )
 from filings_pipeline.store.reviews import ReviewBook
+from filings_pipeline.store.site_index import SiteIndex, SiteManifest, chunks, entry_row
 
 _ENGINES: dict[str, sa.Engine] = {}
 _ENGINES_LOCK = threading.Lock()
@@ -357,10 +358,23 @@ class ContentStore:
 
     # ---- publications --------------------------------------------------------------------
     def replace_publications(self, day: date, pubs: Sequence[Publication]) -> None:
-        """Make the day hold exactly these publishing decisions, in one transaction."""
+        """Make the day hold exactly these publishing decisions and the site index exactly the
+        day's published articles, in one transaction."""
         now = _now()
         rows = [{**PUBLICATION.dump_python(p), "day": day, "published_at": now} for p in pubs]
-        self._replace_day(t.publications, day, rows)
+        published = [p.accession for p in pubs if p.status == "published"]
+        with self.engine.begin() as conn:
+            for table, table_rows in ((t.publications, rows), (t.site_entries, None)):
+                conn.execute(sa.delete(table).where(table.c.day == day))
+                for part in chunks([r["accession"] for r in rows]):
+                    conn.execute(sa.delete(table).where(table.c.accession.in_(part)))
+                if table_rows:
+                    conn.execute(sa.insert(table), table_rows)
+            for part in chunks(published):
+                q = sa.select(t.articles.c.data).where(t.articles.c.accession.in_(part))
+                entries = [entry_row(ARTICLE.validate_python(r.data)) for r in conn.execute(q)]
+                if entries:
+                    conn.execute(sa.insert(t.site_entries), entries)
 
     def publications_for_day(self, day: date) -> list[Publication]:
         """The day's publishing decisions."""
@@ -369,33 +383,30 @@ class ContentStore:
         with self.engine.connect() as conn:
             return [PUBLICATION.validate_python(dict(r._mapping)) for r in conn.execute(q)]
 
-    def published_articles(self) -> list[RenderedArticle]:
-        """Every published article (all days), newest day first."""
+    def published_articles_for_day(self, day: date) -> list[RenderedArticle]:
+        """The day's published articles with their bodies, ordered by accession."""
         p, a = t.publications.c, t.articles.c
         q = (
-            sa.select(t.articles.c.data)
+            sa.select(a.data)
             .join(t.publications, p.accession == a.accession)
-            .where(p.status == "published")
-            .order_by(a.day.desc(), a.accession)
+            .where(p.status == "published", p.day == day)
+            .order_by(a.accession)
         )
         with self.engine.connect() as conn:
             return [ARTICLE.validate_python(r.data) for r in conn.execute(q)]
 
-    def published_hashes(self) -> list[tuple[str, str]]:
-        """(accession, content hash) of every published article, sorted: what the site shows."""
-        p, a = t.publications.c, t.articles.c
-        q = (
-            sa.select(a.accession, a.content_hash)
-            .join(t.publications, p.accession == a.accession)
-            .where(p.status == "published")
-            .order_by(a.accession)
-        )
-        with self.engine.connect() as conn:
-            return [(r.accession, r.content_hash) for r in conn.execute(q)]
+    @property
+    def site(self) -> SiteIndex:
+        """Narrow reads of what the site lists (store/site_index.py)."""
+        return SiteIndex(self.engine)
+
+    def site_manifest(self, destination: str) -> SiteManifest:
+        """What `destination` holds, path -> digest (store/site_index.py)."""
+        return SiteManifest(self.engine, destination)
 
     # ---- site state ----------------------------------------------------------------------
     def site_state(self, destination: str) -> tuple[str, int, int] | None:
-        """(fingerprint, files, articles) recorded after the last successful sync, or None."""
+        """(fingerprint, files, articles) recorded after the last full rebuild, or None."""
         c = t.site_state.c
         q = sa.select(c.fingerprint, c.files, c.articles).where(c.destination == destination)
         with self.engine.connect() as conn:
@@ -405,7 +416,8 @@ class ContentStore:
     def record_site_state(
         self, destination: str, fingerprint: str, files: int, articles: int
     ) -> None:
-        """Remember what a successful sync published to `destination`."""
+        """Remember what configuration a successful rebuild of `destination` used, and forget
+        every day's sync marker (the rebuild made them all current)."""
         row = {
             "destination": destination,
             "fingerprint": fingerprint,
@@ -416,6 +428,27 @@ class ContentStore:
         with self.engine.begin() as conn:
             conn.execute(sa.delete(t.site_state).where(t.site_state.c.destination == destination))
             conn.execute(sa.insert(t.site_state), [row])
+
+    def synced_day(self, destination: str, day: date) -> str | None:
+        """Digest of the day's decisions the last successful publish of it synced, or None."""
+        c = t.site_days.c
+        q = sa.select(c.decisions).where(c.destination == destination, c.day == day)
+        with self.engine.connect() as conn:
+            return conn.execute(q).scalar()
+
+    def record_synced_day(self, destination: str, day: date, decisions: str | None) -> None:
+        """Remember (or, with None, forget) the day's decisions as synced to `destination`."""
+        c = t.site_days.c
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(t.site_days).where(c.destination == destination, c.day == day))
+            if decisions is not None:
+                row = {"destination": destination, "day": day, "decisions": decisions}
+                conn.execute(sa.insert(t.site_days), [row])
+
+    def forget_synced_days(self, destination: str) -> None:
+        """Forget every day's sync marker of `destination` (before a full rebuild)."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(t.site_days).where(t.site_days.c.destination == destination))
 
     # ---- locking -------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -94,6 +94,44 @@ site_state = sa.Table(
     sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+site_entries = sa.Table(
+    "site_entries",
+    metadata,
+    # What the site lists of each published article (no page bodies): written with the day's
+    # publications, read by the listings' narrow queries (newest N, a day, a company, a month).
+    sa.Column("accession", sa.String(25), primary_key=True),
+    sa.Column("day", sa.Date, nullable=False, index=True),
+    sa.Column("month", sa.String(7), nullable=False, index=True),  # YYYY-MM of `day`
+    sa.Column("cik", sa.BigInteger, nullable=False, index=True),
+    sa.Column("company", sa.Text, nullable=False),
+    sa.Column("sort_key", sa.String(32), nullable=False, index=True),  # UTC time, sortable
+    sa.Column("lastmod", sa.Date, nullable=False),  # the sitemap's lastmod of its page
+    sa.Column("slug", sa.String(200), nullable=False),
+    sa.Column("entry", sa.JSON, nullable=False),  # the RenderedArticle without its bodies
+)
+
+site_files = sa.Table(
+    "site_files",
+    metadata,
+    # What each destination holds (path -> digest, headers): publishers diff against this
+    # instead of listing the bucket or folder.
+    sa.Column("destination", sa.String(500), primary_key=True),
+    sa.Column("path", sa.String(400), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),  # or "pending" while being written
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("cache_control", sa.String(100), nullable=False),
+)
+
+site_days = sa.Table(
+    "site_days",
+    metadata,
+    # The day's decisions a destination last synced successfully (a re-run with the same
+    # decisions and site configuration does nothing).
+    sa.Column("destination", sa.String(500), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("decisions", sa.String(64), nullable=False),
+)
+
 deliveries = sa.Table(
     "deliveries",
     metadata,

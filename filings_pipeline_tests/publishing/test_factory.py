@@ -36,7 +36,7 @@ def test_bucket_gives_s3_with_prefix_and_base_url(monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.s3
 def test_default_client_uses_s3_endpoint_url(
-    seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch
+    sync, seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FILINGS_SITE_S3_BUCKET", seaweed.bucket)
     monkeypatch.setenv("FILINGS_SITE_S3_PREFIX", "factory")
@@ -47,7 +47,7 @@ def test_default_client_uses_s3_endpoint_url(
     monkeypatch.delenv("FILINGS_SITE_BASE_URL", raising=False)
 
     pub = make_publisher(Settings())
-    report = pub.sync(site(["alpha"]))
+    report = sync(pub, site(["alpha"]))
 
     assert len(report.published) == 4
     body = seaweed.client().get_object(Bucket=seaweed.bucket, Key="factory/index.html")["Body"]

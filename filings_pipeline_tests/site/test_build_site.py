@@ -1,4 +1,4 @@
-"""build_site: structure, links, feed, sitemap, emails, pagination, determinism, hostile text."""
+"""build_site: structure, links, feed, sitemaps, emails, stable layout, hostile text."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from lxml import etree
 
 from filings_pipeline.publishing.feeds import ATOM_NS, SITEMAP_NS
 from filings_pipeline.publishing.models import SiteFile
+from filings_pipeline.publishing.pages import FEED_SIZE, HOME_SIZE
 from filings_pipeline.publishing.site import build_site, check_internal_links
 from filings_pipeline.rendering.models import RenderedArticle, SiteConfig
 from filings_pipeline.rendering.render import render_article
@@ -42,7 +43,7 @@ def seven() -> list[RenderedArticle]:
 
 @pytest.fixture(scope="module")
 def built(seven: list[RenderedArticle]) -> dict[str, SiteFile]:
-    return by_path(build_site(seven, SITE, generated_for=date(2026, 11, 18)))
+    return by_path(build_site(seven, SITE))
 
 
 def test_site_has_every_page(seven: list[RenderedArticle], built: dict[str, SiteFile]) -> None:
@@ -72,15 +73,21 @@ def test_site_has_every_page(seven: list[RenderedArticle], built: dict[str, Site
         "companies/1234567-acme-widgets-corp.html",
         "companies/7654321-globex-inc.html",
         "companies/1111111-initech-llc.html",
+        "companies/letters/a.html",
+        "days/2026-11.html",
+        "sitemap-2026-11.xml",
+        "sitemap-pages.xml",
+        "sitemap-companies.xml",
     ):
         assert path in built
-    assert "page/2.html" not in built  # 7 articles fit one page
+    assert not [p for p in built if p.startswith("page/")]  # no pages that shift on insert
 
 
 def test_write_order_puts_articles_before_pages_that_link_them(seven) -> None:
     paths = [f.path for f in build_site(seven, SITE)]
-    last_article = max(i for i, p in enumerate(paths) if p.startswith("articles/"))
-    first_index = min(i for i, p in enumerate(paths) if not p.startswith("articles/"))
+    own = ("articles/", "email/articles/")
+    last_article = max(i for i, p in enumerate(paths) if p.startswith(own))
+    first_index = min(i for i, p in enumerate(paths) if not p.startswith(own))
     assert last_article < first_index
     assert paths.index("index.html") < paths.index("feed.xml") < paths.index("sitemap.xml")
     assert len(paths) == len(set(paths))
@@ -103,7 +110,7 @@ def test_content_types_and_cache_control(built: dict[str, SiteFile], seven) -> N
 
 @pytest.mark.parametrize("base_url", ["", "https://news.example.org/desk"])
 def test_every_internal_link_resolves(seven, base_url: str) -> None:
-    files = build_site(seven, SiteConfig(base_url=base_url), per_page=3)
+    files = build_site(seven, SiteConfig(base_url=base_url))
     assert check_internal_links(files, base_url) == []
     # and the checker really looks: every article is linked from some index page
     linked = set()
@@ -167,25 +174,41 @@ def test_feed_is_valid_atom(seven, built: dict[str, SiteFile]) -> None:
     assert len({e.findtext(f"{A}id") for e in entries}) == 7
 
 
-def test_feed_size_caps_entries(seven) -> None:
-    feed = by_path(build_site(seven, SITE, feed_size=4))["feed.xml"]
-    assert len(etree.fromstring(feed.body).findall(f"{A}entry")) == 4
+def test_feed_holds_the_newest_feed_size_entries() -> None:
+    arts = make_articles(FEED_SIZE + 5)
+    feed = etree.fromstring(by_path(build_site(arts, SITE))["feed.xml"].body)
+    entries = feed.findall(f"{A}entry")
+    assert len(entries) == FEED_SIZE
+    oldest_kept = min(e.findtext(f"{A}updated") for e in entries)
+    assert sorted(a.accepted_at for a in arts)[5].isoformat() + "-05:00" == oldest_kept
 
 
-def test_sitemap_lists_every_article(seven, built: dict[str, SiteFile]) -> None:
-    root = etree.fromstring(built["sitemap.xml"].body)
-    locs = [u.findtext(f"{S}loc") for u in root.findall(f"{S}url")]
-    assert {f"articles/{a.slug}.html" for a in seven} <= set(locs)
-    assert "index.html" in locs and "days/2026-11-16.html" in locs
-    assert b"relative" in built["sitemap.xml"].body  # says why the URLs are relative
+def _locs(body: bytes, tag: str = "url") -> list[str]:
+    return [u.findtext(f"{S}loc") for u in etree.fromstring(body).findall(f"{S}{tag}")]
+
+
+def test_sitemap_index_and_month_sitemap_list_every_page(seven, built) -> None:
+    assert etree.fromstring(built["sitemap.xml"].body).tag == f"{S}sitemapindex"
+    children = _locs(built["sitemap.xml"].body, "sitemap")
+    assert children == ["sitemap-pages.xml", "sitemap-companies.xml", "sitemap-2026-11.xml"]
+    month = _locs(built["sitemap-2026-11.xml"].body)
+    assert {f"articles/{a.slug}.html" for a in seven} <= set(month)
+    assert "days/2026-11-16.html" in month
+    assert {"index.html", "days/index.html", "days/2026-11.html"} <= set(
+        _locs(built["sitemap-pages.xml"].body)
+    )
+    assert "companies/7654321-globex-inc.html" in _locs(built["sitemap-companies.xml"].body)
+    assert b"relative" in built["sitemap-2026-11.xml"].body  # says why the URLs are relative
 
     base = "https://news.example.org/desk"
-    absolute = by_path(build_site(seven, SiteConfig(base_url=base)))["sitemap.xml"]
-    root = etree.fromstring(absolute.body)
-    locs = [u.findtext(f"{S}loc") for u in root.findall(f"{S}url")]
-    assert all(loc.startswith(base + "/") for loc in locs)
-    assert {f"{base}/articles/{a.slug}.html" for a in seven} <= set(locs)
-    assert b"<!--" not in absolute.body
+    absolute = by_path(build_site(seven, SiteConfig(base_url=base)))
+    for path in ("sitemap.xml", "sitemap-2026-11.xml"):
+        locs = _locs(absolute[path].body, "sitemap" if path == "sitemap.xml" else "url")
+        assert locs and all(loc.startswith(base + "/") for loc in locs)
+    assert {f"{base}/articles/{a.slug}.html" for a in seven} <= set(
+        _locs(absolute["sitemap-2026-11.xml"].body)
+    )
+    assert b"<!--" not in absolute["sitemap-2026-11.xml"].body
 
 
 def test_digest_web_view_is_on_the_site_but_no_message(seven, built: dict[str, SiteFile]) -> None:
@@ -211,40 +234,37 @@ def test_digest_orders_most_material_first() -> None:
     assert text.index(high.slug) < text.index(low.slug)
 
 
-def test_pagination_45_articles_three_pages() -> None:
-    arts = make_articles(45)
-    files = by_path(build_site(arts, SITE, per_page=20))
-    assert "page/2.html" in files and "page/3.html" in files and "page/4.html" not in files
-    seen = []
-    for path, count in (("index.html", 20), ("page/2.html", 20), ("page/3.html", 5)):
-        soup = BeautifulSoup(files[path].body, "html.parser")
-        stories = soup.select("li.story h2 a")
-        assert len(stories) == count, path
-        seen += [a["href"].rsplit("/", 1)[-1] for a in stories]
-        assert soup.select_one(".pager").get_text(" ", strip=True).count("Page") == 1
-    assert sorted(seen) == sorted(f"{a.slug}.html" for a in arts)
-    page2 = BeautifulSoup(files["page/2.html"].body, "html.parser")
-    assert page2.find("a", rel="prev")["href"] == "../index.html"
-    assert page2.find("a", rel="next")["href"] == "3.html"
-    assert page2.select_one("li.story h2 a")["href"].startswith("../articles/")
+def test_home_shows_the_newest_and_the_archives_hold_every_article() -> None:
+    arts = make_articles(HOME_SIZE + 15, days=3)
+    files = by_path(build_site(arts, SITE))
+    home = BeautifulSoup(files["index.html"].body, "html.parser")
+    shown = [a["href"] for a in home.select("li.story h2 a")]
+    newest = sorted(arts, key=lambda a: a.accepted_at, reverse=True)[:HOME_SIZE]
+    assert shown == [f"articles/{a.slug}.html" for a in newest]
+    nav = {a["href"] for a in home.select(".pager a")}
+    assert nav == {"days/index.html", "companies/index.html"}
+    in_days = set()
+    for path, f in files.items():
+        if path.startswith("days/") and path.count("-") == 2:
+            soup = BeautifulSoup(f.body, "html.parser")
+            in_days |= {a["href"].rsplit("/", 1)[-1] for a in soup.select("li.story h2 a")}
+    assert in_days == {f"{a.slug}.html" for a in arts}
+    months = BeautifulSoup(files["days/index.html"].body, "html.parser")
+    assert [a["href"] for a in months.select("ul.directory a")] == ["../days/2026-11.html"]
     assert check_internal_links(list(files.values())) == []
-    # newest first across pages
-    accepted = sorted((a.accepted_at for a in arts), reverse=True)
-    first = BeautifulSoup(files["index.html"].body, "html.parser").select_one("li.story time")
-    assert first["datetime"] == accepted[0].isoformat() + "-05:00"
 
 
 def test_deterministic_and_independent_of_input_order(seven) -> None:
-    one = build_site(seven, SITE, generated_for=date(2026, 11, 18))
+    one = build_site(seven, SITE)
     shuffled = list(seven)
     random.Random(4).shuffle(shuffled)
-    two = build_site(shuffled, SITE, generated_for=date(2026, 11, 18))
+    two = build_site(shuffled, SITE)
     assert [(f.path, f.body, f.content_type, f.cache_control) for f in one] == [
         (f.path, f.body, f.content_type, f.cache_control) for f in two
     ]
     # stored and reloaded articles build the same site
     reloaded = [ARTICLE.validate_python(ARTICLE.dump_python(a, mode="json")) for a in seven]
-    assert build_site(reloaded, SITE, generated_for=date(2026, 11, 18)) == one
+    assert build_site(reloaded, SITE) == one
 
 
 def test_retracted_article_vanishes_everywhere(seven) -> None:
@@ -257,13 +277,15 @@ def test_retracted_article_vanishes_everywhere(seven) -> None:
 
 
 def test_empty_site_is_valid() -> None:
-    files = by_path(build_site([], SITE, generated_for=date(2026, 11, 16)))
+    files = by_path(build_site([], SITE))
     assert set(files) == {
         "index.html",
         "days/index.html",
         "companies/index.html",
         "feed.xml",
         "sitemap.xml",
+        "sitemap-pages.xml",
+        "sitemap-companies.xml",
         "404.html",
         "style.css",
         "favicon.svg",
@@ -271,15 +293,13 @@ def test_empty_site_is_valid() -> None:
     assert check_internal_links(list(files.values())) == []
     feed = etree.fromstring(files["feed.xml"].body)
     assert feed.findall(f"{A}entry") == []
-    assert feed.findtext(f"{A}updated") == "2026-11-16T00:00:00-05:00"
+    assert feed.findtext(f"{A}updated") == "1970-01-01T00:00:00-05:00"  # no wall clock
     assert "No articles here yet." in visible_text(files["index.html"].body.decode())
 
 
 def test_bad_arguments_get_clear_errors(seven) -> None:
     with pytest.raises(ValueError, match="duplicate article"):
         build_site([seven[0], seven[1], seven[0]], SITE)
-    with pytest.raises(ValueError, match="per_page"):
-        build_site(seven, SITE, per_page=0)
 
 
 def test_renamed_company_keeps_every_link_working() -> None:
@@ -290,7 +310,7 @@ def test_renamed_company_keeps_every_link_working() -> None:
     paths = {f.path for f in files}
     assert {"companies/1234567-old-name-inc.html", "companies/1234567-new-name-inc.html"} <= paths
     assert check_internal_links(files) == []
-    directory = by_path(files)["companies/index.html"].body.decode()
+    directory = by_path(files)["companies/letters/n.html"].body.decode()
     assert "New Name Inc" in directory and "Old Name Inc" not in directory
 
 

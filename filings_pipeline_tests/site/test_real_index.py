@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -55,11 +55,11 @@ def test_site_from_a_real_daily_index() -> None:
     slugs = [a.slug for a in articles]
     assert len(set(slugs)) == len(slugs)
     assert all(re.fullmatch(r"2018-12-31-[a-z0-9-]+", s) for s in slugs)
-    files = build_site(articles, SiteConfig(), per_page=4, generated_for=date(2018, 12, 31))
+    files = build_site(articles, SiteConfig())
     assert check_internal_links(files) == []
     paths = {f.path for f in files}
     assert "companies/100334-american-century-mutual-funds-inc.html" in paths
-    assert "page/2.html" in paths
+    assert "days/2018-12.html" in paths and "sitemap-2018-12.xml" in paths
     day = next(f for f in files if f.path == "days/2018-12-31.html")
     headlines = BeautifulSoup(day.body, "html.parser").select("li.story h2 a")
     assert len(headlines) == len(rows)

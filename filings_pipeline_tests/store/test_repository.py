@@ -103,9 +103,12 @@ def test_articles_publications_and_published_list(content_url: str) -> None:
     ]
     store.replace_publications(DAY, pubs)
     assert store.publications_for_day(DAY) == pubs
-    assert store.published_articles() == [one]
+    assert store.published_articles_for_day(DAY) == [one]
+    listed = store.site.for_day(DAY)  # what the site lists of it: everything but the bodies
+    assert [a.accession for a in listed] == [one.accession] and listed[0].article_html == ""
+    assert listed[0].headline == one.headline and store.site.count() == 1
     store.replace_publications(DAY, pubs[1:])
-    assert store.published_articles() == []
+    assert store.published_articles_for_day(DAY) == [] and store.site.for_day(DAY) == []
 
 
 def test_lock_serialises_threads(content_url: str) -> None:

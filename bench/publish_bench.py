@@ -1,0 +1,354 @@
+"""What one day's publish costs as the archive grows (issue 11).
+
+For each archive size (0, 10,000, 100,000 articles) a fresh SQLite content store is seeded
+directly (bulk inserts into articles, publications and the site index; no pipeline), as if
+those articles had been published to the destination (its manifest rows and site state are
+seeded too). One warm-up day of 100 articles is published onto it, so the shared pages exist;
+then the measured day of 100 articles is published by `publish_day`, in a child process per
+(size, destination), to a local folder and to S3 (a real SeaweedFS server on 127.0.0.1).
+The child reports the wall time of the publish, its peak RSS (VmHWM from /proc) and the S3
+requests it sent (botocore `before-call` events on the real client).
+
+    python bench/publish_bench.py                 # sizes 0, 10000, 100000
+    python bench/publish_bench.py --sizes 0,2000  # a quick run
+
+Writes bench/results/publish.json (machine, load average, every figure) and prints the
+README table. The seeded articles' own pages are in the manifest but not written (their
+count is what matters to a day's publish, which never reads them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "publish.json"
+DAY_SIZE = 100
+WARM_DAY, NEW_DAY = date(2026, 11, 30), date(2026, 12, 1)
+PER_SEEDED_DAY = 400  # articles per seeded business day
+ARTICLES_PER_COMPANY = 20
+KEY = ("offline-1", "offline-extractive-v1")
+
+
+def business_days_before(day: date, count: int) -> list[date]:
+    out: list[date] = []
+    d = day
+    while len(out) < count:
+        d -= timedelta(days=1)
+        if d.weekday() < 5:
+            out.append(d)
+    return sorted(out)
+
+
+def company(i: int) -> tuple[int, str]:
+    words = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Cyberdyne"]
+    kinds = ["Corp", "Inc", "Holdings", "Group", "LLC", "Partners"]
+    letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i % 26]
+    return 1_000_000 + i, f"{letter}{words[i % 8].lower()} {kinds[i % 6]} {i}"
+
+
+def article(n: int, day: date, cik: int, name: str, size: int = 6000) -> Any:
+    """A RenderedArticle made directly (its page a plain valid HTML page of about `size`
+    bytes that links to its company and day pages, as rendered ones do)."""
+    from filings_pipeline.rendering import slugs
+    from filings_pipeline.rendering.models import RenderedArticle
+
+    accession = f"{cik:010d}-{day:%y}-{n:06d}"
+    slug = slugs.article_slug(day, name, "8-K", accession)
+    filler = "<p>" + ("Revenue rose on higher volumes. " * (size // 32)) + "</p>"
+    html = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{name}</title>'
+        f'<link rel="stylesheet" href="../style.css"></head><body><h1>{name} files an 8-K</h1>'
+        f'<p><a href="../{slugs.company_path(cik, name)}">{name}</a> '
+        f'<a href="../{slugs.day_path(day)}">{day}</a></p>{filler}</body></html>'
+    )
+    return RenderedArticle(
+        accession=accession, day=day, slug=slug, headline=f"{name} reports item 8.01 ({n})",
+        summary=f"{name} filed a current report describing other events. " * 3,
+        company=name, cik=cik, tickers=[], form="8-K", items=["8.01"], sentiment="neutral",
+        sentiment_score=0.0, materiality=2 + n % 3, event_type="other", analyzer="offline",
+        model=KEY[1], prompt_version=KEY[0], date_filed=day,
+        accepted_at=datetime.combine(day, datetime.min.time())
+        + timedelta(hours=8, seconds=n % 36000),
+        sec_url=f"https://www.sec.gov/Archives/edgar/data/{cik}/{accession}-index.htm",
+        article_html=html, email_html=f"<p>{name}</p>", email_text=name,
+    )  # fmt: skip
+
+
+def seed(url: str, size: int, destinations: list[str]) -> dict[str, float]:
+    """Bulk-insert `size` published articles (and the two 100-article days, rendered but not
+    published), the site index, and each destination's manifest and site state."""
+    from filings_pipeline.phases.publish import site_fingerprint
+    from filings_pipeline.publishing.pages import (
+        article_files,
+        day_paths,
+        month_of,
+        month_path,
+        month_sitemap_path,
+    )
+    from filings_pipeline.publishing.sync import entry_of
+    from filings_pipeline.rendering import slugs
+    from filings_pipeline.rendering.models import SiteConfig
+    from filings_pipeline.store import ContentStore
+    from filings_pipeline.store import tables as t
+    from filings_pipeline.store.records import ARTICLE, StoredArticle
+    from filings_pipeline.store.site_index import entry_row
+
+    started = time.perf_counter()
+    store = ContentStore(url)
+    companies = max(1, size // ARTICLES_PER_COMPANY)
+    days = business_days_before(WARM_DAY, max(1, -(-size // PER_SEEDED_DAY)))
+    now = datetime.now()
+    batch_articles, batch_pubs, batch_entries, batch_files = [], [], [], []
+
+    def flush() -> None:
+        with store.engine.begin() as conn:
+            for table, rows in (
+                (t.articles, batch_articles),
+                (t.publications, batch_pubs),
+                (t.site_entries, batch_entries),
+                (t.site_files, batch_files),
+            ):
+                if rows:
+                    conn.execute(sa.insert(table), rows)
+                    rows.clear()
+
+    for n in range(size):
+        day = days[n // PER_SEEDED_DAY]
+        cik, name = company(n % companies)
+        a = article(n, day, cik, name, size=1500)
+        stored = StoredArticle(a)
+        batch_articles.append(
+            {
+                "accession": a.accession, "day": day, "slug": a.slug,
+                "prompt_version": KEY[0], "model": KEY[1], "publishable": True,
+                "hold_reason": None, "content_hash": stored.content_hash,
+                "data": ARTICLE.dump_python(a, mode="json"), "rendered_at": now,
+            }
+        )  # fmt: skip
+        batch_pubs.append(
+            {
+                "accession": a.accession, "day": day, "slug": a.slug, "status": "published",
+                "reason": None, "path": f"articles/{a.slug}.html",
+                "content_hash": stored.content_hash, "published_at": now,
+            }
+        )  # fmt: skip
+        batch_entries.append(entry_row(a))
+        for f in article_files(a):
+            for dest in destinations:
+                batch_files.append({"destination": dest, "path": f.path, **entry_of(f)})
+        if len(batch_articles) >= 2000:
+            flush()
+    flush()
+    # The seeded site's listing pages (company and day pages) as the manifest would hold them
+    # after publishing those days: paths only (a placeholder digest, rewritten when touched).
+    listed = [slugs.company_path(*company(i)) for i in range(companies if size else 0)]
+    listed += [p for d in days if size for p in day_paths(d)]
+    months = sorted({month_of(d) for d in days}) if size else []
+    listed += [p for m in months for p in (month_path(m), month_sitemap_path(m))]
+    for dest in destinations:
+        for path in listed:
+            batch_files.append(
+                {"destination": dest, "path": path, "sha256": "seeded", "content_type": "",
+                 "cache_control": ""}
+            )  # fmt: skip
+    flush()
+    seeded = time.perf_counter() - started
+
+    # The two days to publish: rendered, publishable, with their filings rows.
+    for day, offset in ((WARM_DAY, 0), (NEW_DAY, DAY_SIZE)):
+        items = []
+        for k in range(DAY_SIZE):
+            i = offset + k
+            # two in three on companies already on the site, the rest new ones
+            which = (i * 7) % companies if k % 3 else companies + i
+            cik, name = company(which)
+            items.append(StoredArticle(article(10_000_000 + i, day, cik, name)))
+        store.replace_articles(day, items)
+        with store.engine.begin() as conn:
+            conn.execute(
+                sa.insert(t.filings),
+                [
+                    {
+                        "accession": s.article.accession, "day": day, "cik": s.article.cik,
+                        "company": s.article.company, "form": "8-K", "status": "ok",
+                        "skip_reason": None, "text_length": 0, "data": None,
+                        "documents": None, "ingested_at": now,
+                    }
+                    for s in items
+                ],
+            )  # fmt: skip
+    for dest in destinations:
+        store.record_site_state(dest, site_fingerprint(SiteConfig()), 0, size)
+    return {"seed_s": round(seeded, 1), "total_s": round(time.perf_counter() - started, 1)}
+
+
+def child(args: argparse.Namespace) -> None:
+    """Publish one day in this process and print its figures as JSON."""
+    from filings_pipeline.analysis.schema import AnalysisKey
+    from filings_pipeline.phases.publish import publish_day
+    from filings_pipeline.publishing.local import LocalFolderPublisher
+    from filings_pipeline.publishing.s3 import S3Publisher
+    from filings_pipeline.rendering.models import SiteConfig
+    from filings_pipeline.store import ContentStore
+
+    requests: Counter[str] = Counter()
+    if args.target == "local":
+        publisher = LocalFolderPublisher(args.site_dir)
+    else:
+        import boto3
+
+        client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=args.endpoint,
+            aws_access_key_id=args.access_key,
+            aws_secret_access_key=args.secret_key,
+            region_name="us-east-1",
+        )
+        client.meta.events.register(
+            "before-call.s3", lambda model, **_: requests.update([model.name])
+        )
+        publisher = S3Publisher(client, args.bucket, args.prefix)
+    store = ContentStore(args.db)
+    started = time.perf_counter()
+    report = publish_day(
+        store, date.fromisoformat(args.day), publisher, SiteConfig(), key=AnalysisKey(*KEY)
+    )
+    wall = time.perf_counter() - started
+    assert not report.broken_links and not report.xml_problems, report.broken_links[:5]
+    assert not report.full_rebuild and len(report.published) == DAY_SIZE
+    hwm = next(
+        int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith("VmHWM:")
+    )  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "wall_s": round(wall, 3),
+                "peak_rss_mb": round(hwm / 1024, 1),
+                "s3_requests": sum(requests.values()),
+                "s3_by_operation": dict(requests),
+                "files_written": len(report.sync.published) + len(report.sync.updated),
+                "files_removed": len(report.sync.removed),
+                "files_unchanged": report.sync.unchanged,
+                "site_articles": report.site_articles,
+                "site_files": report.site_files,
+            }
+        )
+    )
+
+
+def run_child(day: date, target: str, db: str, site_dir: Path, s3: Any, prefix: str) -> dict:
+    cmd = [
+        sys.executable, __file__, "--child", "--db", db, "--day", day.isoformat(),
+        "--target", target, "--site-dir", str(site_dir), "--prefix", prefix,
+    ]  # fmt: skip
+    if s3 is not None:
+        cmd += ["--endpoint", s3.endpoint_url, "--bucket", s3.bucket]
+        cmd += ["--access-key", s3.access_key, "--secret-key", s3.secret_key]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, cwd=ROOT)
+    if out.returncode:
+        raise RuntimeError(f"child failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(ram, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "content_store": "SQLite (WAL) on local disk",
+        "s3": "SeaweedFS (weed mini) on 127.0.0.1",
+    }
+
+
+def table(doc: dict[str, Any]) -> str:
+    lines = [
+        "| articles on the site | destination | publish wall s | peak RSS MB | files written "
+        "| files removed | S3 requests |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in doc["runs"]:
+        lines.append(
+            f"| {r['size']:,} | {r['target']} | {r['wall_s']:.2f} | {r['peak_rss_mb']:.0f} "
+            f"| {r['files_written']} | {r['files_removed']} "
+            f"| {r['s3_requests'] if r['target'] == 's3' else '–'} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="0,10000,100000")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    for name in ("db", "day", "target", "site-dir", "endpoint", "bucket", "prefix"):
+        parser.add_argument(f"--{name}", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--access-key", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--secret-key", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    sys.path.insert(0, str(ROOT))
+    from filings_pipeline_tests.support.seaweed import seaweed_s3
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    doc: dict[str, Any] = {
+        "what": "one day of 100 articles published onto an archive of N seeded articles",
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_before": os.getloadavg(),
+        "runs": [],
+        "seeding": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp, seaweed_s3() as s3:
+        for size in sizes:
+            work = Path(tmp) / str(size)
+            work.mkdir()
+            db = f"sqlite:///{work / 'content.db'}"
+            prefix = f"bench-{size}"
+            s3_dest = f"s3://{s3.bucket}/{prefix}"
+            doc["seeding"][size] = seed(db, size, [str(work / "site"), s3_dest])
+            print(f"seeded {size:,}: {doc['seeding'][size]}", flush=True)
+            # Both destinations show the one site of this store: warm both, then measure.
+            targets = [("local", None), ("s3", s3)]
+            for target, s3_arg in targets:
+                run_child(WARM_DAY, target, db, work / "site", s3_arg, prefix)
+            for target, s3_arg in targets:
+                load = os.getloadavg()[0]
+                row = run_child(NEW_DAY, target, db, work / "site", s3_arg, prefix)
+                row.update({"size": size, "target": target, "load_1min": load})
+                doc["runs"].append(row)
+                print(json.dumps(row), flush=True)
+    doc["load_after"] = os.getloadavg()
+    doc["machine"]["shared"] = max(doc["load_before"][0], doc["load_after"][0]) > 2
+    doc["table"] = table(doc)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(doc, indent=1, default=str) + "\n")
+    print(doc["table"])
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
