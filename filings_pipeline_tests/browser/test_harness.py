@@ -26,7 +26,7 @@ def test_crawl_sees_links_console_errors_and_broken_links(tmp_path: Path, browse
         b"<script>console.error('boom')</script>",
         "text/html; charset=utf-8",
     )
-    LocalFolderPublisher(tmp_path).sync([*files, broken])
+    LocalFolderPublisher(tmp_path).put([*files, broken])
 
     with serve_folder(tmp_path) as base:
         good = crawl(browser, f"{base}/index.html")
@@ -45,7 +45,7 @@ def test_xss_canary_is_detected(tmp_path: Path, browser: Any) -> None:
         b"<!doctype html><title>x</title><script>window.__xss=1</script>",
         "text/html; charset=utf-8",
     )
-    LocalFolderPublisher(tmp_path).sync([page, ICON])
+    LocalFolderPublisher(tmp_path).put([page, ICON])
     with serve_folder(tmp_path) as base:
         result = crawl(browser, f"{base}/index.html")
     assert result.xss_fired == [f"{base}/index.html"]
@@ -58,7 +58,7 @@ def test_payload_blocked_by_csp_is_still_detected_in_the_dom(tmp_path: Path, bro
         b'<title>x</title><img src=x onerror="window.__xss=2">',
         "text/html; charset=utf-8",
     )
-    LocalFolderPublisher(tmp_path).sync([page, ICON])
+    LocalFolderPublisher(tmp_path).put([page, ICON])
     with serve_folder(tmp_path) as base:
         result = crawl(browser, f"{base}/index.html")
     assert result.xss_fired == [f"{base}/index.html"]

@@ -10,8 +10,10 @@ import pytest
 
 from filings_pipeline.publishing.local import LocalFolderPublisher
 from filings_pipeline.publishing.site import build_site
+from filings_pipeline.publishing.sync import sync_site
 from filings_pipeline.rendering.models import ArticleInput, RenderedArticle, SiteConfig
 from filings_pipeline.rendering.render import render_article
+from filings_pipeline.store import ContentStore
 from filings_pipeline_tests.browser.articles import (
     DAY,
     IMG_PAYLOAD,
@@ -39,7 +41,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list
     """The day's site published with LocalFolderPublisher and served over HTTP."""
     root = tmp_path_factory.mktemp("site")
     articles = rendered_day()
-    report = LocalFolderPublisher(root).sync(build_site(articles, SITE, generated_for=DAY))
+    store = ContentStore(f"sqlite:///{tmp_path_factory.mktemp('store') / 'content.db'}")
+    pub = LocalFolderPublisher(root)
+    report = sync_site(pub, store.site_manifest(pub.location), build_site(articles, SITE))
     assert report.published
     with serve_folder(root) as base:
         yield base, articles
@@ -153,8 +157,9 @@ def test_article_screenshot(served: tuple[str, list[RenderedArticle]], browser: 
 
 
 def test_republishing_the_same_day_changes_nothing(tmp_path: Path) -> None:
-    files = build_site(rendered_day(), SITE, generated_for=DAY)
-    pub = LocalFolderPublisher(tmp_path)
-    pub.sync(files)
-    report = pub.sync(build_site(rendered_day(), SITE, generated_for=DAY))
+    files = build_site(rendered_day(), SITE)
+    pub = LocalFolderPublisher(tmp_path / "site")
+    manifest = ContentStore(f"sqlite:///{tmp_path / 'content.db'}").site_manifest(pub.location)
+    sync_site(pub, manifest, files)
+    report = sync_site(pub, manifest, build_site(rendered_day(), SITE))
     assert not report.changed and report.unchanged == len(files)
