@@ -6,8 +6,8 @@ import click
 
 from filings_pipeline.cli.backfill import backfill_command, cancel_command
 from filings_pipeline.cli.edgar_commands import index_command, inspect_command
-from filings_pipeline.cli.review import review_command
 from filings_pipeline.cli.publish import publish_command
+from filings_pipeline.cli.review import review_command
 from filings_pipeline.cli.run import run_command
 from filings_pipeline.cli.status import status_command
 
