@@ -28,171 +28,33 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "publish.json"
-DAY_SIZE = 100
-WARM_DAY, NEW_DAY = date(2026, 11, 30), date(2026, 12, 1)
-PER_SEEDED_DAY = 400  # articles per seeded business day
-ARTICLES_PER_COMPANY = 20
-KEY = ("offline-1", "offline-extractive-v1")
 
-
-def business_days_before(day: date, count: int) -> list[date]:
-    out: list[date] = []
-    d = day
-    while len(out) < count:
-        d -= timedelta(days=1)
-        if d.weekday() < 5:
-            out.append(d)
-    return sorted(out)
-
-
-def company(i: int) -> tuple[int, str]:
-    words = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Cyberdyne"]
-    kinds = ["Corp", "Inc", "Holdings", "Group", "LLC", "Partners"]
-    letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i % 26]
-    return 1_000_000 + i, f"{letter}{words[i % 8].lower()} {kinds[i % 6]} {i}"
-
-
-def article(n: int, day: date, cik: int, name: str, size: int = 6000) -> Any:
-    """A RenderedArticle made directly (its page a plain valid HTML page of about `size`
-    bytes that links to its company and day pages, as rendered ones do)."""
-    from filings_pipeline.rendering import slugs
-    from filings_pipeline.rendering.models import RenderedArticle
-
-    accession = f"{cik:010d}-{day:%y}-{n:06d}"
-    slug = slugs.article_slug(day, name, "8-K", accession)
-    filler = "<p>" + ("Revenue rose on higher volumes. " * (size // 32)) + "</p>"
-    html = (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{name}</title>'
-        f'<link rel="stylesheet" href="../style.css"></head><body><h1>{name} files an 8-K</h1>'
-        f'<p><a href="../{slugs.company_path(cik, name)}">{name}</a> '
-        f'<a href="../{slugs.day_path(day)}">{day}</a></p>{filler}</body></html>'
-    )
-    return RenderedArticle(
-        accession=accession, day=day, slug=slug, headline=f"{name} reports item 8.01 ({n})",
-        summary=f"{name} filed a current report describing other events. " * 3,
-        company=name, cik=cik, tickers=[], form="8-K", items=["8.01"], sentiment="neutral",
-        sentiment_score=0.0, materiality=2 + n % 3, event_type="other", analyzer="offline",
-        model=KEY[1], prompt_version=KEY[0], date_filed=day,
-        accepted_at=datetime.combine(day, datetime.min.time())
-        + timedelta(hours=8, seconds=n % 36000),
-        sec_url=f"https://www.sec.gov/Archives/edgar/data/{cik}/{accession}-index.htm",
-        article_html=html, email_html=f"<p>{name}</p>", email_text=name,
-    )  # fmt: skip
+from filings_pipeline_tests.support.seeded_archive import (  # noqa: E402
+    DAY_SIZE,
+    KEY,
+    NEW_DAY,
+    WARM_DAY,
+)
 
 
 def seed(url: str, size: int, destinations: list[str]) -> dict[str, float]:
-    """Bulk-insert `size` published articles (and the two 100-article days, rendered but not
-    published), the site index, and each destination's manifest and site state."""
-    from filings_pipeline.phases.publish import site_fingerprint
-    from filings_pipeline.publishing.pages import (
-        article_files,
-        day_paths,
-        month_of,
-        month_path,
-        month_sitemap_path,
-    )
-    from filings_pipeline.publishing.sync import entry_of
-    from filings_pipeline.rendering import slugs
-    from filings_pipeline.rendering.models import SiteConfig
+    """Seed the store (filings_pipeline_tests/support/seeded_archive.py) and the two days."""
     from filings_pipeline.store import ContentStore
-    from filings_pipeline.store import tables as t
-    from filings_pipeline.store.records import ARTICLE, StoredArticle
-    from filings_pipeline.store.site_index import entry_row
+    from filings_pipeline_tests.support.seeded_archive import rendered_days
+    from filings_pipeline_tests.support.seeded_archive import seed as seed_archive
 
     started = time.perf_counter()
     store = ContentStore(url)
-    companies = max(1, size // ARTICLES_PER_COMPANY)
-    days = business_days_before(WARM_DAY, max(1, -(-size // PER_SEEDED_DAY)))
-    now = datetime.now()
-    batch_articles, batch_pubs, batch_entries, batch_files = [], [], [], []
-
-    def flush() -> None:
-        with store.engine.begin() as conn:
-            for table, rows in (
-                (t.articles, batch_articles),
-                (t.publications, batch_pubs),
-                (t.site_entries, batch_entries),
-                (t.site_files, batch_files),
-            ):
-                if rows:
-                    conn.execute(sa.insert(table), rows)
-                    rows.clear()
-
-    for n in range(size):
-        day = days[n // PER_SEEDED_DAY]
-        cik, name = company(n % companies)
-        a = article(n, day, cik, name, size=1500)
-        stored = StoredArticle(a)
-        batch_articles.append(
-            {
-                "accession": a.accession, "day": day, "slug": a.slug,
-                "prompt_version": KEY[0], "model": KEY[1], "publishable": True,
-                "hold_reason": None, "content_hash": stored.content_hash,
-                "data": ARTICLE.dump_python(a, mode="json"), "rendered_at": now,
-            }
-        )  # fmt: skip
-        batch_pubs.append(
-            {
-                "accession": a.accession, "day": day, "slug": a.slug, "status": "published",
-                "reason": None, "path": f"articles/{a.slug}.html",
-                "content_hash": stored.content_hash, "published_at": now,
-            }
-        )  # fmt: skip
-        batch_entries.append(entry_row(a))
-        for f in article_files(a):
-            for dest in destinations:
-                batch_files.append({"destination": dest, "path": f.path, **entry_of(f)})
-        if len(batch_articles) >= 2000:
-            flush()
-    flush()
-    # The seeded site's listing pages (company and day pages) as the manifest would hold them
-    # after publishing those days: paths only (a placeholder digest, rewritten when touched).
-    listed = [slugs.company_path(*company(i)) for i in range(companies if size else 0)]
-    listed += [p for d in days if size for p in day_paths(d)]
-    months = sorted({month_of(d) for d in days}) if size else []
-    listed += [p for m in months for p in (month_path(m), month_sitemap_path(m))]
-    for dest in destinations:
-        for path in listed:
-            batch_files.append(
-                {"destination": dest, "path": path, "sha256": "seeded", "content_type": "",
-                 "cache_control": ""}
-            )  # fmt: skip
-    flush()
+    seed_archive(store, size, destinations)
     seeded = time.perf_counter() - started
-
-    # The two days to publish: rendered, publishable, with their filings rows.
-    for day, offset in ((WARM_DAY, 0), (NEW_DAY, DAY_SIZE)):
-        items = []
-        for k in range(DAY_SIZE):
-            i = offset + k
-            # two in three on companies already on the site, the rest new ones
-            which = (i * 7) % companies if k % 3 else companies + i
-            cik, name = company(which)
-            items.append(StoredArticle(article(10_000_000 + i, day, cik, name)))
-        store.replace_articles(day, items)
-        with store.engine.begin() as conn:
-            conn.execute(
-                sa.insert(t.filings),
-                [
-                    {
-                        "accession": s.article.accession, "day": day, "cik": s.article.cik,
-                        "company": s.article.company, "form": "8-K", "status": "ok",
-                        "skip_reason": None, "text_length": 0, "data": None,
-                        "documents": None, "ingested_at": now,
-                    }
-                    for s in items
-                ],
-            )  # fmt: skip
-    for dest in destinations:
-        store.record_site_state(dest, site_fingerprint(SiteConfig()), 0, size)
+    rendered_days(store, size, [WARM_DAY, NEW_DAY])
     return {"seed_s": round(seeded, 1), "total_s": round(time.perf_counter() - started, 1)}
 
 
@@ -310,7 +172,6 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    sys.path.insert(0, str(ROOT))
     from filings_pipeline_tests.support.seaweed import seaweed_s3
 
     sizes = [int(s) for s in args.sizes.split(",")]
