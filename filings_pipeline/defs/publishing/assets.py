@@ -23,16 +23,17 @@ from filings_pipeline.settings import settings
     group_name=PUBLISH.group,
     kinds={"html", "s3"},
     automation_condition=bounded_eager(),
-    description="Publishes the day's articles and rebuilds the homepage, day and company pages, "
-    "Atom feed, sitemap and email digest. Held-back articles are left out of (or retracted "
-    "from) every index.",
+    description="Publishes the day's articles and rewrites only the listings that show them "
+    "(home page, day, companies, directories, feed, that month's sitemap, digest web view); a "
+    "template or site change rebuilds the whole site. Held-back articles are left out of (or "
+    "retracted from) every listing.",
     check_specs=phase_checks(
         PUBLISH,
         every_filing_published_or_held="Every filing of the day is either published or held "
         "back with a reason.",
         site_links_resolve="Every internal link on the built site points to a file of the site.",
         feed_and_sitemap_valid="feed.xml is well-formed Atom and sitemap.xml a sitemaps.org "
-        "urlset.",
+        "sitemap index.",
         live_filings_on_site="During EDGAR hours, every filing the latest-filings feed showed "
         "more than FILINGS_FRESHNESS_MINUTES ago is on the site (metadata: the newest "
         "article's lag from the feed to the site).",
