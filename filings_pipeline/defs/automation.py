@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import dagster as dg
 
-from filings_pipeline.phases.catalog import PHASES
+from filings_pipeline.defs.partitions import daily_partitions
+from filings_pipeline.phases.catalog import PHASES, Phase
 from filings_pipeline.settings import settings
 
 
@@ -27,6 +29,19 @@ def bounded_eager(days: int | None = None) -> dg.AutomationCondition:
     window = timedelta(days=days if days is not None else lookback_days())
     return dg.AutomationCondition.eager().replace(
         "in_latest_time_window", dg.AutomationCondition.in_latest_time_window(window)
+    )
+
+
+def phase_asset(phase: Phase, **kwargs: Any) -> Any:
+    """`@dg.asset` for one phase: daily partitions, the phase's asset name, group and pool, and
+    bounded eager automation when the phase is automated. Other keywords pass through."""
+    return dg.asset(
+        name=phase.asset,
+        partitions_def=daily_partitions,
+        group_name=phase.group,
+        pool=phase.pool,
+        automation_condition=bounded_eager() if phase.automated else None,
+        **kwargs,
     )
 
 

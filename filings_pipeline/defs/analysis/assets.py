@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from filings_pipeline.defs.automation import bounded_eager
+from filings_pipeline.defs.automation import phase_asset
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.metadata import md_list, md_table, phase_checks
-from filings_pipeline.defs.partitions import daily_partitions, partition_day
+from filings_pipeline.defs.partitions import partition_day
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.phases.catalog import ANALYZE, BATCH_TAG
@@ -17,13 +17,10 @@ class AnalysesConfig(dg.Config):
     force: bool = False
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
+@phase_asset(
+    ANALYZE,
     deps=[filings],
-    group_name=ANALYZE.group,
-    pool=ANALYZE.pool,
     kinds={"bedrock", "sql"},
-    automation_condition=bounded_eager(),
     description="An analysis of every filing of the day: headline, summary, key points, "
     "sentiment, materiality, event type, figures. Keyed by (accession, prompt version, model): "
     "filings that already have a current analysis are not sent to the model again.",

@@ -2,26 +2,21 @@
 
 import dagster as dg
 
-from filings_pipeline.defs.automation import bounded_eager
+from filings_pipeline.defs.automation import phase_asset
 from filings_pipeline.defs.metadata import md_list, md_table
-from filings_pipeline.defs.partitions import daily_partitions, partition_day
+from filings_pipeline.defs.partitions import partition_day
 from filings_pipeline.defs.publishing.assets import published_articles
 from filings_pipeline.defs.resources import ContentStoreResource, EmailResource, SiteResource
 from filings_pipeline.delivery import DeliveryConfigError, deliver_digest
 from filings_pipeline.phases.catalog import DELIVER
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
+@phase_asset(
+    DELIVER,
     deps=[published_articles],
-    group_name=DELIVER.group,
     kinds={"email"},
-    automation_condition=bounded_eager(),
     # A transient failure (server down, 4xx) leaves those readers for a retry of the step.
     retry_policy=dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL),
-    description="Sends the day's digest of published articles to FILINGS_EMAIL_TO over SMTP or "
-    "Amazon SES, once per reader (delivery ledger), or writes it to the outbox folder "
-    "(FILINGS_EMAIL_TRANSPORT=none).",
 )
 def digest_emails(
     context: dg.AssetExecutionContext,
@@ -29,6 +24,9 @@ def digest_emails(
     site: SiteResource,
     email: EmailResource,
 ) -> dg.MaterializeResult:
+    """Sends the day's digest of published articles to FILINGS_EMAIL_TO over SMTP or Amazon
+    SES, once per reader (delivery ledger), or writes it to the outbox folder
+    (FILINGS_EMAIL_TRANSPORT=none)."""
     day = partition_day(context)
     try:
         report = deliver_digest(

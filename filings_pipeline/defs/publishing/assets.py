@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from filings_pipeline.defs.automation import bounded_eager
+from filings_pipeline.defs.automation import phase_asset
 from filings_pipeline.defs.ingest.live_sensor import first_shown
 from filings_pipeline.defs.metadata import md_list, md_table, phase_checks
-from filings_pipeline.defs.partitions import daily_partitions, partition_day
+from filings_pipeline.defs.partitions import partition_day
 from filings_pipeline.defs.rendering.assets import rendered_articles
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource, SiteResource
 from filings_pipeline.phases.catalog import PUBLISH
@@ -17,12 +17,10 @@ from filings_pipeline.phases.publish import publish_day
 from filings_pipeline.settings import settings
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
+@phase_asset(
+    PUBLISH,
     deps=[rendered_articles],
-    group_name=PUBLISH.group,
     kinds={"html", "s3"},
-    automation_condition=bounded_eager(),
     description="Publishes the day's articles and rewrites only the listings that show them "
     "(home page, day, companies, directories, feed, that month's sitemap, digest web view); a "
     "template or site change rebuilds the whole site. Held-back articles are left out of (or "

@@ -3,21 +3,18 @@
 import dagster as dg
 
 from filings_pipeline.defs.analysis.assets import analyses
-from filings_pipeline.defs.automation import bounded_eager
+from filings_pipeline.defs.automation import phase_asset
 from filings_pipeline.defs.metadata import md_table, phase_checks
-from filings_pipeline.defs.partitions import daily_partitions, partition_day
+from filings_pipeline.defs.partitions import partition_day
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource, SiteResource
 from filings_pipeline.phases.catalog import RENDER
 from filings_pipeline.phases.render import render_day
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
+@phase_asset(
+    RENDER,
     deps=[analyses],
-    group_name=RENDER.group,
-    pool=RENDER.pool,
     kinds={"jinja", "html"},
-    automation_condition=bounded_eager(),
     description="Blog article HTML and email HTML/text for each analysed filing of the day.",
     check_specs=phase_checks(
         RENDER,
