@@ -15,11 +15,10 @@ With ``toolConfig`` it answers with a ``toolUse`` block (stopReason ``tool_use``
 
 Faults: ``inject(kind, count)`` queues them for the next calls; ``throttle_fraction`` throttles
 that share of calls at random (seeded). Every call is recorded (start/end wall-clock times,
-status, in-flight count at start, the ``requestMetadata`` accession, the caller's
-``User-Agent``) in ``calls`` and, optionally, as JSON lines in ``log_path`` so other processes
-can measure peak concurrency and count calls per filing and per caller. A call whose client
-went away (killed mid-call) still runs to its end and is recorded, as Bedrock would go on
-generating (and billing) it.
+status, in-flight count at start, the ``requestMetadata`` accession) in ``calls`` and,
+optionally, as JSON lines in ``log_path`` so other processes can measure peak concurrency and
+count calls per filing. A call whose client went away (killed mid-call) still runs to its end
+and is recorded, as Bedrock would go on generating (and billing) it.
 """
 
 from __future__ import annotations
@@ -81,7 +80,6 @@ class CallRecord:
     output_tokens: int = 0
     request: dict[str, Any] | None = None  # the request body, when record_requests is on
     accession: str | None = None  # the request's requestMetadata "accession", if any
-    user_agent: str | None = None  # who called (botocore adds ``app/<AWS_SDK_UA_APP_ID>``)
 
 
 def peak_in_flight(records: list[CallRecord] | list[dict[str, Any]]) -> int:
@@ -373,7 +371,6 @@ class ConverseServer:
                 reply.tokens_out,
                 body,
                 accession if isinstance(accession, str) else None,
-                req.headers.get("User-Agent"),
             )
             with self._lock:
                 self._in_flight -= 1

@@ -152,22 +152,3 @@ def test_latency_overlaps_and_call_log_measures_peak(tmp_path: Path) -> None:
     records = read_call_log(log)
     assert len(records) == 4
     assert peak_in_flight(records) == 4
-
-
-def test_call_log_names_the_caller_by_its_user_agent(tmp_path: Path) -> None:
-    """Two clients with their own app id (AWS_SDK_UA_APP_ID, or the config's): the log says
-    which one made each call, in memory and in the JSON lines other processes read."""
-    log = tmp_path / "calls.jsonl"
-    with ConverseServer(log_path=log) as srv:
-        for app in ("machine-a", "machine-b"):
-            c = boto3.client(
-                "bedrock-runtime",
-                region_name="us-east-1",
-                endpoint_url=srv.url,
-                config=Config(user_agent_appid=app),
-            )
-            converse(c)
-        in_memory = [r.user_agent for r in srv.calls]
-    apps = [[w for w in (ua or "").split() if w.startswith("app/")] for ua in in_memory]
-    assert apps == [["app/machine-a"], ["app/machine-b"]]
-    assert [r["user_agent"] for r in read_call_log(log)] == in_memory

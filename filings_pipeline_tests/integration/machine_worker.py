@@ -2,16 +2,13 @@
 with the other machine but PostgreSQL (its own FILINGS_DATA_DIR and TMPDIR, set by the test).
 
 Usage: python -m filings_pipeline_tests.integration.machine_worker NAME OWN_DAYS OTHER_DAYS PAUSE
-NEW_MODEL (days comma-separated ISO dates). Configuration comes from the environment, as in a run
-task, and the objects are built the way the Dagster resources build them: the configured source
+(days comma-separated ISO dates). Configuration comes from the environment, as in a run task,
+and the objects are built the way the Dagster resources build them: the configured source
 (`make_source`) and the Bedrock analyzer with its deployment-wide call slots. Prints one JSON
 line with what each phase did and every EDGAR request slot its limiter reserved.
 
 The machines wait for each other at a few points (a barrier in a PostgreSQL table), so that
-both ingest at the same time, then both analyse their own days at the same time (sharing the
-call slots), then, with NEW_MODEL (as after a change of BEDROCK_MODEL_ID: every filing needs a
-new analysis), both analyse EVERY day, in the same order, at the same time: only the per-filing
-analysis claim keeps them from both paying for the same filing.
+both ingest at the same time and then both analyse at the same time.
 """
 
 from __future__ import annotations
@@ -19,7 +16,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -40,9 +36,6 @@ MACHINES = 2
 def barrier(engine: sa.Engine, name: str, machine: str, timeout: float = 180.0) -> None:
     """Wait until every machine has reached `name`."""
     with engine.begin() as conn:
-        # Two CREATE TABLE IF NOT EXISTS at once can both try to create it (UniqueViolation on
-        # pg_type): one at a time.
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('test_barrier'))"))
         conn.execute(sa.text("CREATE TABLE IF NOT EXISTS test_barrier (name text, machine text)"))
         conn.execute(sa.text("INSERT INTO test_barrier VALUES (:n, :m)"), {"n": name, "m": machine})
     deadline = time.monotonic() + timeout
@@ -60,7 +53,7 @@ def barrier(engine: sa.Engine, name: str, machine: str, timeout: float = 180.0) 
 
 
 def main(argv: list[str]) -> None:
-    name, own, other, pause, new_model = argv
+    name, own, other, pause = argv
     own_days = [date.fromisoformat(d) for d in own.split(",")]
     other_days = [date.fromisoformat(d) for d in other.split(",")]
     env = settings()
@@ -71,15 +64,11 @@ def main(argv: list[str]) -> None:
     source.fetcher.limiter.pause_seconds = float(pause)
     source.fetcher.limiter.slow_seconds = 1.0
     slots = record_slots(source.fetcher.limiter)
-    cfg = BedrockConfig.from_env()
-    analyzer, new_analyzer = (
-        make_bedrock_analyzer(
-            config,
-            max_calls_in_flight=env.max_calls_in_flight,
-            db_url=env.db_url,
-            lock_dir=env.data_dir / "call-slots",
-        )
-        for config in (cfg, replace(cfg, model_id=new_model))
+    analyzer = make_bedrock_analyzer(
+        BedrockConfig.from_env(),
+        max_calls_in_flight=env.max_calls_in_flight,
+        db_url=env.db_url,
+        lock_dir=env.data_dir / "call-slots",
     )
     out: dict[str, object] = {"machine": name}
 
@@ -103,14 +92,6 @@ def main(argv: list[str]) -> None:
     # A retry of the other machine's days, here: everything is analysed already.
     barrier(engine, "analyse-other", name)
     out["analyse_other"] = [_analyse(store, analyzer, d) for d in other_days]
-
-    # The new model: both machines analyse the same days, in the same order, at the same time;
-    # then again once both are done (every analysis must be in the store by then: no call).
-    every_day = sorted(own_days + other_days)
-    barrier(engine, "analyse-same", name)
-    out["analyse_same"] = [_analyse(store, new_analyzer, d) for d in every_day]
-    barrier(engine, "analyse-again", name)
-    out["analyse_again"] = [_analyse(store, new_analyzer, d) for d in every_day]
 
     # The publish phase's lock, taken by both machines at once: held intervals must not overlap.
     barrier(engine, "publish-lock", name)
