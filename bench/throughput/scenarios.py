@@ -86,9 +86,9 @@ def run_backfill(
 
     from filings_pipeline.analysis.prompt import PROMPT_VERSION
     from filings_pipeline.analysis.schema import AnalysisKey
-    from filings_pipeline.batches.launch import launch_batch, new_batch_id
-    from filings_pipeline.batches.plan import plan_backfill
-    from filings_pipeline.batches.progress import batch_progress
+    from filings_pipeline.cli.batches.launch import launch_batch, new_batch_id
+    from filings_pipeline.cli.batches.plan import plan_backfill
+    from filings_pipeline.cli.batches.progress import batch_progress
     from filings_pipeline.settings import DEFAULT_MODEL_ID
 
     keys = [d.isoformat() for d in scenario.days]

@@ -174,8 +174,8 @@ def backfill_command(
 )
 def cancel_command(batch_id: str, url: str) -> None:
     """Cancel a batch: its queued runs never start, its started runs are asked to stop."""
-    from filings_pipeline.batches.launch import cancel_batch
-    from filings_pipeline.batches.progress import batch_runs
+    from filings_pipeline.cli.batches.launch import cancel_batch
+    from filings_pipeline.cli.batches.progress import batch_runs
     from filings_pipeline.cli.instance import dagster_home
     from filings_pipeline.cli.launch import open_instance
 

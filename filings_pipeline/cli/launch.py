@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 import click
 
 from filings_pipeline.analysis.cost_estimate import CostEstimate, estimate_cost
-from filings_pipeline.batches.launch import Launched, launch_batch, new_batch_id
-from filings_pipeline.batches.plan import BackfillPlan, plan_backfill
-from filings_pipeline.batches.progress import TITLE_TAG
+from filings_pipeline.cli.batches.launch import Launched, launch_batch, new_batch_id
+from filings_pipeline.cli.batches.plan import BackfillPlan, plan_backfill
+from filings_pipeline.cli.batches.progress import TITLE_TAG
 from filings_pipeline.settings import settings
 
 if TYPE_CHECKING:

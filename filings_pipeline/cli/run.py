@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from filings_pipeline.batches.progress import batch_progress
+from filings_pipeline.cli.batches.progress import batch_progress
 from filings_pipeline.cli.instance import dagster_home, prepare_dagster_home, set_pool_limits
 from filings_pipeline.cli.launch import (
     check_cost,

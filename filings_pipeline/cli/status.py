@@ -68,7 +68,7 @@ class StatusReader:
         """A snapshot of a batch's progress (the CLI's launches: its runs on the instance) or
         of a Dagster backfill's (the backfill daemon's own record). Without an id: the newest
         batch, unless a backfill launched by a person is newer."""
-        from filings_pipeline.batches.progress import batch_progress
+        from filings_pipeline.cli.batches.progress import batch_progress
 
         if backfill_id is None:
             batch = self.latest_batch()

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-from filings_pipeline.batches.plan import plan_backfill
+from filings_pipeline.cli.batches.plan import plan_backfill
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource
 from filings_pipeline.phases.catalog import ASSETS, DELIVER, PUBLISH
 from filings_pipeline.settings import settings

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from filings_pipeline.batches.plan import BackfillPlan
+from filings_pipeline.cli.batches.plan import BackfillPlan
 from filings_pipeline.cli.graphql import graphql, launch_asset_run, repository_location
 from filings_pipeline.phases.catalog import BATCH_TAG, tags_for
 

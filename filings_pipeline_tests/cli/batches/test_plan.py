@@ -10,7 +10,7 @@ import pytest
 
 from filings_pipeline.analysis.offline import OfflineAnalyzer
 from filings_pipeline.analysis.schema import AnalysisKey
-from filings_pipeline.batches.plan import plan_backfill
+from filings_pipeline.cli.batches.plan import plan_backfill
 from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.publishing.assets import published_articles
