@@ -50,19 +50,33 @@ def day_store(content_url: str) -> ContentStore:
     return store
 
 
-def smtp_config(port: int, recipients: list[str], tmp: Path, **kw: object) -> DeliveryConfig:
+def delivery_config(
+    transport: str, recipients: list[str], tmp: Path, **kw: object
+) -> DeliveryConfig:
+    """The desk's sender and an outbox under `tmp`, with `kw` for the transport's fields."""
     base = DeliveryConfig(
-        transport="smtp",
+        transport=transport,
         sender="Filings Desk <desk@news.example.org>",
         recipients=tuple(recipients),
         outbox_dir=tmp / "outbox",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_starttls=False,
-        smtp_timeout_s=10,
-        backoff_s=(0.05, 0.1),
     )
     return dataclasses.replace(base, **kw)
+
+
+def smtp_config(port: int, recipients: list[str], tmp: Path, **kw: object) -> DeliveryConfig:
+    """SMTP to the local server on `port`: plain, short timeout and backoff."""
+    fields = dict(
+        smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False, smtp_timeout_s=10,
+        backoff_s=(0.05, 0.1),
+    )  # fmt: skip
+    return delivery_config("smtp", recipients, tmp, **{**fields, **kw})
+
+
+def ses_config(url: str, recipients: list[str], tmp: Path) -> DeliveryConfig:
+    """SES v2 through the real boto3 client at the local wire server `url`."""
+    return delivery_config(
+        "ses", recipients, tmp, ses_region="us-east-1", ses_endpoint_url=url, backoff_s=(0.05,)
+    )
 
 
 def readers(n: int) -> list[str]:

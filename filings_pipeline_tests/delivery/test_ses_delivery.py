@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from filings_pipeline.delivery import deliver_digest
-from filings_pipeline.delivery.config import DeliveryConfig
 from filings_pipeline.devtools.ses_server import SesServer, SesState
 from filings_pipeline.store import ContentStore
-from filings_pipeline_tests.delivery.conftest import DAY, SITE, readers
+from filings_pipeline_tests.delivery.conftest import DAY, SITE, readers, ses_config
 
 
 @pytest.fixture
@@ -23,18 +22,6 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-
-
-def ses_config(url: str, people: list[str], tmp: Path) -> DeliveryConfig:
-    return DeliveryConfig(
-        transport="ses",
-        sender="Filings Desk <desk@news.example.org>",
-        recipients=tuple(people),
-        outbox_dir=tmp / "outbox",
-        ses_region="us-east-1",
-        ses_endpoint_url=url,
-        backoff_s=(0.05,),
-    )
 
 
 def test_ses_sends_the_raw_message_once_and_records_the_ses_id(
