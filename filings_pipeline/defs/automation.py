@@ -19,17 +19,32 @@ def lookback_days() -> int:
 
 
 def bounded_eager(days: int | None = None) -> dg.AutomationCondition:
-    """eager(), but over the last `days` partitions instead of only the newest.
+    """eager(), over the last `days` partitions instead of only the newest, and handled only
+    when automation requests the partition.
 
     Plain eager() only looks at the latest time partition; with no window at all, re-ingesting
     a year of filings would cascade into a year of LLM calls. Bounded, a day is taken up by the
     next phase as soon as the phase before finishes it, for recent days only; older days are
     for backfills.
+
+    eager()'s "handled" also counts any materialization of the asset itself. That lost updates:
+    the nightly index ingest landed while a live run of the day was still analysing what it had
+    listed earlier; the live run's `analyses` materialization (without the new filings) then
+    reset the condition, and the day was never taken up (test_automation_races.py). Here only
+    a request resets it, so a dependency update that lands during any run of the day is taken
+    up once that run is over. Updates from runs that materialize this asset themselves (a live
+    run: ingest -> publish) still do not trigger it (any_deps_updated ignores them).
     """
+    ac = dg.AutomationCondition
     window = timedelta(days=days if days is not None else lookback_days())
-    return dg.AutomationCondition.eager().replace(
-        "in_latest_time_window", dg.AutomationCondition.in_latest_time_window(window)
-    )
+    handled = (ac.newly_requested() | ac.initial_evaluation()).with_label("requested")
+    return (
+        ac.in_latest_time_window(window)
+        & (ac.newly_missing() | ac.any_deps_updated()).since(handled)
+        & ~ac.any_deps_missing()
+        & ~ac.any_deps_in_progress()
+        & ~ac.in_progress()
+    ).with_label("eager (recent days, handled when requested)")
 
 
 def phase_asset(phase: Phase, **kwargs: Any) -> Any:

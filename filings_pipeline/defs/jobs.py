@@ -29,9 +29,13 @@ pipeline_job = dg.define_asset_job(
     description="All five phases for a day (the digest email included).",
 )
 
+# The live sensor names these on each RunRequest: a run launched from a job without an asset
+# selection records none, and automation then cannot tell that the run materialized the
+# downstream phases itself (executed_with_root_target), so it would run them all again.
+LIVE_ASSET_KEYS = tuple(dg.AssetKey(p.asset) for p in PHASES if p is not DELIVER)
 live_job = dg.define_asset_job(
     "live_job",
-    selection=dg.AssetSelection.groups(*(p.group for p in PHASES if p is not DELIVER)),
+    selection=dg.AssetSelection.assets(*LIVE_ASSET_KEYS),
     partitions_def=daily_partitions,
     tags=dict(PIPELINE_TAGS),
     description="Ingest, analyse, render and publish a day's new filings (the live sensor's "

@@ -18,6 +18,7 @@ from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.ingest.live_sensor import live_filings_sensor
 from filings_pipeline.defs.ingest.sensors import RUN_KEY_TAG
+from filings_pipeline.defs.jobs import LIVE_ASSET_KEYS
 from filings_pipeline.defs.publishing.assets import published_articles
 from filings_pipeline.defs.rendering.assets import rendered_articles
 from filings_pipeline.defs.resources import ContentStoreResource, FilingSourceResource
@@ -99,6 +100,8 @@ def test_new_accessions_request_one_run_of_today(manifest, server, tmp_path) -> 
         assert req.partition_key == TODAY.isoformat()
         assert req.run_key.startswith(f"live:{TODAY.isoformat()}:")
         assert req.tags["filings/phase"] == "all" and req.tags["filings/llm"] == "bedrock"
+        # named, so automation sees the run materialized the phases itself (no re-runs)
+        assert set(req.asset_selection or ()) == set(LIVE_ASSET_KEYS)
         assert sorted(a for _, a in decode_accessions(req.tags[LIVE_ACCESSIONS_TAG])) == kept(
             manifest
         )

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from filings_pipeline.defs.ingest.sensors import RUN_KEY_TAG
-from filings_pipeline.defs.jobs import live_job
+from filings_pipeline.defs.jobs import LIVE_ASSET_KEYS, live_job
 from filings_pipeline.defs.resources import ContentStoreResource, FilingSourceResource
 from filings_pipeline.edgar.feed import FeedParseError, eastern_today
 from filings_pipeline.edgar.fetch import FetchError
@@ -104,6 +104,7 @@ def live_filings_sensor(
         dg.RunRequest(
             partition_key=r.day,
             run_key=r.run_key,
+            asset_selection=list(LIVE_ASSET_KEYS),
             tags={
                 **live_job.tags,
                 LIVE_ACCESSIONS_TAG: r.tag,
