@@ -7,8 +7,6 @@ retries, the real content store, the other phases run as automation would. No da
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,39 +15,15 @@ import sqlalchemy as sa
 from filings_pipeline.analysis.offline import OfflineAnalyzer
 from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.devtools.mirror_server import MirrorServer
-from filings_pipeline.edgar.edgar_source import EdgarSource
-from filings_pipeline.edgar.fetch import Fetcher
-from filings_pipeline.edgar.ratelimit import SharedRateLimiter
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.phases.ingest import IngestUnavailable, ingest_day
 from filings_pipeline.phases.publish import publish_day
 from filings_pipeline.phases.render import render_day
 from filings_pipeline.publishing.local import LocalFolderPublisher
 from filings_pipeline.rendering.render import SiteConfig
-from filings_pipeline.sample import ManifestFiling, SampleManifest, generate_mirror
+from filings_pipeline.sample import ManifestFiling, SampleManifest
 from filings_pipeline.store import ContentStore, tables
-
-DAY = date(2026, 11, 17)
-IDENTITY = "Filings Pipeline Tests tests@example.com"
-RETRIES = 4  # the Fetcher's retries per request: 5 attempts in all
-
-
-@pytest.fixture
-def manifest(tmp_path: Path) -> SampleManifest:
-    return generate_mirror(tmp_path / "mirror", [DAY], filings_per_day=6, bad_filings=False)
-
-
-@pytest.fixture
-def server(manifest: SampleManifest) -> Iterator[MirrorServer]:
-    with MirrorServer(manifest.root) as srv:
-        yield srv
-
-
-def edgar_source(server: MirrorServer, state: Path) -> EdgarSource:
-    """Live-EDGAR mode against the local server, with no document cache (a cold worker)."""
-    limiter = SharedRateLimiter(state, 200.0, pause_seconds=1.0)
-    fetcher = Fetcher(IDENTITY, limiter, cache_dir=None, max_retries=RETRIES, backoff=0.01)
-    return EdgarSource(server.archives_url, server.data_url, fetcher)
+from filings_pipeline_tests.phases.conftest import DAY, RETRIES, edgar_source
 
 
 def primary_path(f: ManifestFiling) -> str:

@@ -6,43 +6,24 @@ content store. No dagster here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
-
-import pytest
 
 from filings_pipeline.devtools.mirror_server import MirrorServer
 from filings_pipeline.edgar.edgar_source import EdgarSource
 from filings_pipeline.edgar.feed import parse_feed
 from filings_pipeline.phases.ingest import LiveRequest, ingest_day
-from filings_pipeline.sample import SampleManifest, generate_mirror
+from filings_pipeline.sample import SampleManifest
 from filings_pipeline.store import ContentStore
-from filings_pipeline_tests.phases.test_ingest_transient import edgar_source
+from filings_pipeline_tests.phases.conftest import DAY, IDENTITY, edgar_source
 
-DAY = date(2026, 11, 17)
-IDENTITY = "Filings Pipeline Tests tests@example.com"
 LATER = 10_000.0  # seconds: "not released during this test"
-
-
-@pytest.fixture
-def manifest(tmp_path: Path) -> SampleManifest:
-    return generate_mirror(tmp_path / "mirror", [DAY], filings_per_day=8, bad_filings=False)
-
-
-@pytest.fixture
-def server(manifest: SampleManifest) -> Iterator[MirrorServer]:
-    with MirrorServer(manifest.root) as srv:
-        srv.withhold_index(DAY.isoformat())  # the day's index comes at night
-        yield srv
+FILINGS_PER_DAY = 8
+WITHHELD_INDEXES = (DAY,)  # the day's index comes at night
 
 
 def source(server: MirrorServer, tmp_path: Path, cache: bool = True) -> EdgarSource:
     """The live-EDGAR source of the transient-failure tests, with a disk cache unless not."""
-    src = edgar_source(server, tmp_path / "state")
-    if cache:
-        src.fetcher.cache_dir = tmp_path / "cache"
-    return src
+    return edgar_source(server, tmp_path / "state", tmp_path / "cache" if cache else None)
 
 
 def feed_accessions(server: MirrorServer, **params: str) -> list[str]:
