@@ -9,6 +9,7 @@ import dagster as dg
 
 from filings_pipeline.defs.partitions import daily_partitions
 from filings_pipeline.phases.catalog import PHASES, Phase
+from filings_pipeline.phases.live_requests import LIVE_ACCESSIONS_TAG
 from filings_pipeline.settings import settings
 
 
@@ -18,7 +19,9 @@ def lookback_days() -> int:
     return settings().lookback_days
 
 
-def bounded_eager(days: int | None = None) -> dg.AutomationCondition:
+def bounded_eager(
+    days: int | None = None, *also: dg.AutomationCondition, label: str = ""
+) -> dg.AutomationCondition:
     """eager(), over the last `days` partitions instead of only the newest, and handled only
     when automation requests the partition.
 
@@ -38,24 +41,44 @@ def bounded_eager(days: int | None = None) -> dg.AutomationCondition:
     ac = dg.AutomationCondition
     window = timedelta(days=days if days is not None else lookback_days())
     handled = (ac.newly_requested() | ac.initial_evaluation()).with_label("requested")
-    return (
+    condition = (
         ac.in_latest_time_window(window)
         & (ac.newly_missing() | ac.any_deps_updated()).since(handled)
         & ~ac.any_deps_missing()
         & ~ac.any_deps_in_progress()
         & ~ac.in_progress()
-    ).with_label("eager (recent days, handled when requested)")
+    )
+    for extra in also:  # one flat AND, so the UI shows every part at the same level
+        condition = condition & extra
+    return condition.with_label(label or "eager (recent days, handled when requested)")
+
+
+def after_the_nightly_index(days: int | None = None) -> dg.AutomationCondition:
+    """bounded_eager(), and only once the day is complete: the day's latest publish was not a
+    live run's. With live mode on, today's articles are published by live runs as the feed
+    shows filings; the day is complete when its daily index (SEC builds it at night) has been
+    ingested and automation has published what it added. Without live mode no live run ever
+    publishes, so this is bounded_eager() itself (the digest after the day's publish)."""
+    live_publish = dg.AutomationCondition.any_deps_match(
+        dg.AutomationCondition.executed_with_tags(tag_keys={LIVE_ACCESSIONS_TAG})
+    ).with_label("the day's latest publish was a live run's")
+    return bounded_eager(
+        days, ~live_publish, label="eager (recent days), once the day's nightly index is published"
+    )
 
 
 def phase_asset(phase: Phase, **kwargs: Any) -> Any:
     """`@dg.asset` for one phase: daily partitions, the phase's asset name, group and pool, and
-    bounded eager automation when the phase is automated. Other keywords pass through."""
+    bounded eager automation when the phase is automated (`automation_condition=` replaces
+    it). Other keywords pass through."""
+    default = bounded_eager() if phase.automated else None
+    condition = kwargs.pop("automation_condition", default)
     return dg.asset(
         name=phase.asset,
         partitions_def=daily_partitions,
         group_name=phase.group,
         pool=phase.pool,
-        automation_condition=bounded_eager() if phase.automated else None,
+        automation_condition=condition,
         **kwargs,
     )
 

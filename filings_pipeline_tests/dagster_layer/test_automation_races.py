@@ -1,4 +1,6 @@
-"""Automation takes a day up after an ingest that lands while a run of that day is under way.
+"""Automation around live runs: an ingest that lands while a run of the day is under way is
+taken up after it; a live run is not followed by automation runs of the phases it ran; with
+live mode on, the day's digest waits for the nightly index.
 
 The defect (seen through the real daemon: 8 stored, 6 published, the automation sensors
 skipping for good): eager()'s "handled" reset counted any materialization of the asset itself.
@@ -20,12 +22,14 @@ import pytest
 from filings_pipeline.analysis.offline import OfflineAnalyzer
 from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.defs.analysis.assets import analyses
+from filings_pipeline.defs.delivery.assets import digest_emails
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.jobs import LIVE_ASSET_KEYS, live_job
 from filings_pipeline.defs.partitions import daily_partitions
 from filings_pipeline.defs.publishing.assets import published_articles
 from filings_pipeline.defs.rendering.assets import rendered_articles
 from filings_pipeline.defs.resources import AnalyzerResource
+from filings_pipeline.phases.live_requests import LIVE_ACCESSIONS_TAG
 from filings_pipeline.sample import business_days, generate_mirror
 from filings_pipeline.store import ContentStore
 from filings_pipeline_tests.dagster_layer.conftest import make_resources
@@ -163,3 +167,41 @@ def test_a_run_that_materializes_the_day_itself_does_not_trigger_automation(
                 asset_selection=dg.AssetSelection.groups(group),
             )  # fmt: skip
             assert result.total_requested == 0, group
+
+
+def test_with_live_mode_the_digest_waits_for_the_nightly_index(
+    day_mirror: tuple[Path, date], tmp_path: Path
+) -> None:
+    """Live runs publish the day as the feed shows it; the digest is not sent after the first
+    of them, but once the nightly index is ingested and automation has published the day."""
+    root, day = day_mirror
+    key = day.isoformat()
+    resources = make_resources(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "site")
+    phases = [filings, analyses, rendered_articles, published_articles]
+    defs = dg.Definitions(assets=[*phases, digest_emails], jobs=[live_job], resources=resources)
+    live_tags = {LIVE_ACCESSIONS_TAG: "1:0000000001-26-000001"}
+    deliver = dg.AssetSelection.groups("deliver")
+    with dg.instance_for_test() as instance:
+        cursor = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, asset_selection=deliver
+        ).cursor
+        for _ in range(2):  # two live runs of the day
+            live = defs.resolve_job_def(live_job.name).execute_in_process(
+                partition_key=key, instance=instance, tags=live_tags,
+                asset_selection=list(LIVE_ASSET_KEYS),
+            )  # fmt: skip
+            assert live.success
+            tick = dg.evaluate_automation_conditions(
+                defs=defs, instance=instance, cursor=cursor, asset_selection=deliver
+            )
+            assert tick.total_requested == 0, "the digest went out after a live publish"
+            cursor = tick.cursor
+
+        # the nightly index: ingested by the new-filings sensor's run, the phases by automation
+        generate_mirror(root, [day], filings_per_day=5, bad_filings=False)
+        for asset in phases:
+            dg.materialize([asset], partition_key=key, resources=resources, instance=instance)
+        night = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=cursor, asset_selection=deliver
+        )
+        assert key in night.get_requested_partitions(dg.AssetKey("digest_emails"))

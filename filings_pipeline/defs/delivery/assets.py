@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from filings_pipeline.defs.automation import phase_asset
+from filings_pipeline.defs.automation import after_the_nightly_index, phase_asset
 from filings_pipeline.defs.metadata import md_list, md_table
 from filings_pipeline.defs.partitions import partition_day
 from filings_pipeline.defs.publishing.assets import published_articles
@@ -15,6 +15,8 @@ from filings_pipeline.phases.catalog import DELIVER
     DELIVER,
     deps=[published_articles],
     kinds={"email"},
+    # Today's digest waits for the day's nightly index, not the first live publish.
+    automation_condition=after_the_nightly_index(),
     # A transient failure (server down, 4xx) leaves those readers for a retry of the step.
     retry_policy=dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL),
 )
