@@ -127,6 +127,25 @@ def filter_index(content: bytes, clock: ReleaseClock, now: float | None = None) 
     return b"\n".join(kept)
 
 
+def filter_submissions(content: bytes, clock: ReleaseClock, now: float | None = None) -> bytes:
+    """A company's submissions JSON without the filings not released yet (their entries in
+    every column of `filings.recent`); the bytes as they are when nothing is hidden."""
+    try:
+        data = json.loads(content)
+        recent = data["filings"]["recent"]
+        accessions = recent["accessionNumber"]
+    except (ValueError, KeyError, TypeError):
+        return content
+    keep = [i for i, acc in enumerate(accessions) if clock.released(acc, now)]
+    if len(keep) == len(accessions):
+        return content
+    data["filings"]["recent"] = {
+        k: [v[i] for i in keep] if isinstance(v, list) and len(v) == len(accessions) else v
+        for k, v in recent.items()
+    }
+    return json.dumps(data).encode()
+
+
 def _title(row: FeedRow) -> str:
     return f"{row.form} - {row.company} ({row.cik:010d}) (Filer)"
 

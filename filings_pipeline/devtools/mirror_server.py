@@ -23,8 +23,9 @@ Live mode (``devtools/live_feed.py``): a generated mirror is also served as the 
 Atom feed (``/cgi-bin/browse-edgar?action=getcurrent&type=…&start=…&count=…&output=atom``, newest
 first), and a release clock (:meth:`MirrorServer.release`, :meth:`release_by_acceptance`) makes
 filings public over time: before its release a filing's documents answer 404 and it is absent
-from the feed and its day's index; :meth:`withhold_index` holds a day's index back (SEC builds
-it at night) and :meth:`hide_from_feed` keeps a filing out of the feed (one the feed missed).
+from the feed, its day's index and its company's submissions JSON; :meth:`withhold_index`
+holds a day's index back (SEC builds it at night) and :meth:`hide_from_feed` keeps a filing
+out of the feed (one the feed missed).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from filings_pipeline.devtools.live_feed import (
     ReleaseClock,
     feed_rows,
     filter_index,
+    filter_submissions,
     offsets_by_acceptance,
     render_feed,
 )
@@ -673,6 +675,10 @@ def _make_handler(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
             kind = _content_type(file)
             if file.name.endswith(".idx") and "/daily-index/" in urlsplit(self.path).path:
                 body = filter_index(file.read_bytes(), server.clock)  # unreleased rows left out
+                etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+                return self._serve(lambda: body, file.stat().st_mtime, etag, kind, send_body)
+            if file.suffix == ".json" and "/submissions/" in urlsplit(self.path).path:
+                body = filter_submissions(file.read_bytes(), server.clock)  # unreleased left out
                 etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
                 return self._serve(lambda: body, file.stat().st_mtime, etag, kind, send_body)
             return self._serve(

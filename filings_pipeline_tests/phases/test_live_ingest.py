@@ -69,7 +69,7 @@ def test_feed_endpoint_pages_newest_first_and_matches_the_real_feed_format(
     assert len(every) == len(manifest.filings)
 
 
-def test_unreleased_filings_answer_404_and_are_absent_from_feed_and_index(
+def test_unreleased_filings_answer_404_and_are_absent_from_feed_index_and_submissions(
     manifest: SampleManifest, server: MirrorServer, tmp_path: Path
 ) -> None:
     import requests
@@ -85,9 +85,17 @@ def test_unreleased_filings_answer_404_and_are_absent_from_feed_and_index(
     listing = source(server, tmp_path).list_day(DAY)
     assert held.accession not in {e.accession for e in listing.entries}
     assert len(listing.entries) == len(manifest.for_day(DAY)) - 1
+    submissions = f"{server.data_url}/submissions/CIK{held.cik:010d}.json"
+
+    def in_submissions() -> bool:
+        data = requests.get(submissions, headers=ua, timeout=10).json()
+        return held.accession in data["filings"]["recent"]["accessionNumber"]
+
+    assert not in_submissions()  # the company's submissions JSON does not show it either
     server.release({held.accession: 0.0})
     assert held.accession in feed_accessions(server, count="100")
     assert requests.get(server.base_url + folder + held.primary_document, headers=ua).ok
+    assert in_submissions()
 
 
 def test_today_is_merged_from_the_feed_and_costs_only_the_new_filings(
