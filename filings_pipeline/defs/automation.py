@@ -36,14 +36,18 @@ def bounded_eager(
     reset the condition, and the day was never taken up (test_automation_races.py). Here only
     a request resets it, so a dependency update that lands during any run of the day is taken
     up once that run is over. Updates from runs that materialize this asset themselves (a live
-    run: ingest -> publish) still do not trigger it (any_deps_updated ignores them).
+    run: ingest -> publish) still do not trigger it (any_deps_updated ignores them); if such a
+    run failed at this asset, the failure is taken up once.
     """
     ac = dg.AutomationCondition
     window = timedelta(days=days if days is not None else lookback_days())
     handled = (ac.newly_requested() | ac.initial_evaluation()).with_label("requested")
+    # A live run that failed at this phase: its dependency's update is ignored (that run
+    # planned this asset itself), so the failure is taken up once (not again while it fails).
+    failed = ac.execution_failed().newly_true().with_label("newly failed")
     condition = (
         ac.in_latest_time_window(window)
-        & (ac.newly_missing() | ac.any_deps_updated()).since(handled)
+        & (ac.newly_missing() | ac.any_deps_updated() | failed).since(handled)
         & ~ac.any_deps_missing()
         & ~ac.any_deps_in_progress()
         & ~ac.in_progress()

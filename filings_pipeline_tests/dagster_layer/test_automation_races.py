@@ -205,3 +205,41 @@ def test_with_live_mode_the_digest_waits_for_the_nightly_index(
             defs=defs, instance=instance, cursor=cursor, asset_selection=deliver
         )
         assert key in night.get_requested_partitions(dg.AssetKey("digest_emails"))
+
+
+class BrokenAnalyzerResource(AnalyzerResource):
+    def _build(self, shared_budget: Any | None = None) -> Any:
+        raise RuntimeError("the analyzer could not be built (a broken deployment)")
+
+
+def test_a_live_run_that_failed_at_analysis_is_taken_up_once_by_automation(
+    day_mirror: tuple[Path, date], tmp_path: Path
+) -> None:
+    """The live run's own ingest does not trigger automation (it planned the analysis), so its
+    failure at the analysis must: once, not again and again while it keeps failing."""
+    _, day = day_mirror
+    key = day.isoformat()
+    resources = make_resources(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "site")
+    assets = [filings, analyses, rendered_articles, published_articles]
+    broken = {**resources, "analyzer": BrokenAnalyzerResource(kind="offline")}
+    defs = dg.Definitions(assets=assets, resources=resources)
+    with dg.instance_for_test() as instance:
+        cursor = _analysis_tick(defs, instance, None).cursor
+        job = dg.Definitions(assets=assets, jobs=[live_job], resources=broken).resolve_job_def(
+            live_job.name
+        )
+        failed = job.execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False,
+            asset_selection=list(LIVE_ASSET_KEYS),
+        )  # fmt: skip
+        assert not failed.success
+        tick = _analysis_tick(defs, instance, cursor)
+        assert key in tick.get_requested_partitions(ANALYSES)
+        # automation's run fails too: the failure is not taken up again and again
+        again = dg.materialize(
+            [analyses], partition_key=key, resources=broken, instance=instance,
+            raise_on_error=False,
+        )  # fmt: skip
+        assert not again.success
+        later = _analysis_tick(defs, instance, tick.cursor)
+        assert key not in later.get_requested_partitions(ANALYSES)
