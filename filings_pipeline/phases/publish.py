@@ -33,7 +33,7 @@ from filings_pipeline.store.records import ArticleMeta, Publication
 from filings_pipeline.store.reviews import APPROVED, PENDING, Review
 from filings_pipeline.store.site_index import SiteManifest
 
-LAYOUT = 2  # the site's page layout; a new value rebuilds every destination once
+LAYOUT = 3  # the site's page layout; a new value rebuilds every destination once
 PUBLISH_LOCK = "site-publish"  # the store lock around committing a day and its listings
 
 
@@ -233,9 +233,17 @@ def _publish_change(
     before = {a.accession: a for a in store.site.for_day(day)}
     before.update({a.accession: a for a in store.site.for_accessions(a.accession for a in fresh)})
     ciks = {a.cik for a in before.values()} | {a.cik for a in fresh}
-    names = {cik: store.site.company_names(cik) for cik in sorted(ciks)}
+    names = store.site.company_names(ciks)
+    companies_before = store.site.companies_of(ciks)
     store.replace_publications(day, pubs)
-    change = DayChange(day, list(before.values()), store.site.for_day(day), names)
+    change = DayChange(
+        day,
+        list(before.values()),
+        store.site.for_day(day),
+        names,
+        companies_before,
+        store.site.companies_of(ciks),
+    )
     own = [f for a in fresh for f in article_files(a)]
     # Again under the lock: restores any article page a concurrent rebuild removed meanwhile
     # (no write when the manifest already holds them).
@@ -272,6 +280,7 @@ def _rebuild_locked(
     dest = publisher.location
     manifest = store.site_manifest(dest)
     store.forget_synced_days(dest)
+    legacy = _adopt_legacy(publisher, manifest)
     written: set[str] = set()
     unresolved: Unresolved = {}
     batch: list[SiteFile] = []
@@ -287,7 +296,26 @@ def _rebuild_locked(
     report.broken_links += broken(
         {t: w for t, w in unresolved.items() if t not in written}, _manifest_lookup(manifest)
     )
+    if legacy:
+        publisher.forget_legacy()  # type: ignore[attr-defined]
     store.record_site_state(dest, site_fingerprint(site), len(written), store.site.count())
+
+
+LEGACY = "legacy"  # manifest digest of a file an earlier version published (never matches)
+
+
+def _adopt_legacy(publisher: SitePublisher, manifest: SiteManifest) -> bool:
+    """Record in the store manifest what an earlier version published at the destination and
+    kept only there (`.publish-manifest.json`, old `page/N.html`), so this rebuild rewrites
+    or deletes each. True when the publisher had such a record to forget afterwards."""
+    find = getattr(publisher, "legacy_files", None)
+    paths = find() if find is not None else []
+    if not paths:
+        return False
+    known = manifest.entries(paths)
+    entry = {"sha256": LEGACY, "content_type": "", "cache_control": ""}
+    manifest.record({p: entry for p in paths if p not in known})
+    return True
 
 
 def _fill_urls(report: PublishReport, publisher: SitePublisher) -> None:

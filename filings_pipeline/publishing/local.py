@@ -6,6 +6,8 @@ Also holds the small helpers both publishers share (site-path checks, hashing).
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
@@ -13,7 +15,9 @@ from filings_pipeline.atomic_write import write_atomic
 from filings_pipeline.publishing.models import SiteFile
 
 PENDING = "pending"  # manifest digest of a file about to be written (crash-safe ownership)
-_RESERVED = {".publish-manifest.json", ".publish.lock"}  # names earlier versions kept there
+LEGACY_MANIFEST = ".publish-manifest.json"  # what publishers before the store manifest wrote
+_RESERVED = {LEGACY_MANIFEST, ".publish.lock"}  # names earlier versions kept there
+_LEGACY_PAGE = re.compile(r"page/[0-9]+\.html")  # the paginated home of the first layout
 
 
 class PublishError(RuntimeError):
@@ -54,6 +58,24 @@ def check_site_files(files: Sequence[SiteFile]) -> None:
         if f.path in seen:
             raise ValueError(f"site path {f.path!r} appears twice in one sync")
         seen.add(f.path)
+
+
+def legacy_paths(raw: bytes | None) -> list[str]:
+    """The site paths an earlier version's `.publish-manifest.json` lists (its 'files' keys),
+    clean ones only; [] when there is none or it is unreadable (then nothing is imported)."""
+    if raw is None:
+        return []
+    try:
+        files = json.loads(raw.decode("utf-8"))["files"]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return []
+    out = []
+    for path in files if isinstance(files, dict) else []:
+        try:
+            out.append(check_site_path(path))
+        except ValueError:
+            continue
+    return sorted(out)
 
 
 def _write_atomic(target: Path, body: bytes) -> None:
@@ -115,6 +137,24 @@ class LocalFolderPublisher:
             except OSError:
                 return
             folder = folder.parent
+
+    def legacy_files(self) -> list[str]:
+        """What an earlier version published here and recorded only in the folder: the paths
+        of its `.publish-manifest.json`, and any `page/N.html` of the first layout. A rebuild
+        adopts them, so it deletes those the current layout no longer has."""
+        path = self.root / LEGACY_MANIFEST
+        listed = legacy_paths(path.read_bytes() if path.is_file() else None)
+        pages = self.root / "page"
+        old_pages = [
+            f"page/{p.name}"
+            for p in (pages.iterdir() if pages.is_dir() else [])
+            if p.is_file() and _LEGACY_PAGE.fullmatch(f"page/{p.name}")
+        ]
+        return sorted(set(listed) | set(old_pages))
+
+    def forget_legacy(self) -> None:
+        """Remove the earlier version's manifest (after a rebuild adopted what it listed)."""
+        (self.root / LEGACY_MANIFEST).unlink(missing_ok=True)
 
     def url_for(self, path: str) -> str:
         """file:// URL of `path` inside the site folder."""

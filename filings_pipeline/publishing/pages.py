@@ -3,10 +3,13 @@
 Stable layout (a new article changes a bounded set of pages, never a chain of them):
 `index.html` (the newest HOME_SIZE articles), `days/YYYY-MM-DD.html` (a day), `days/YYYY-MM.html`
 (a month's days), `days/index.html` (the months), `companies/{cik}-{name}.html` (a company),
-`companies/letters/{x}.html` (the companies of a letter), `companies/index.html` (the letters),
-`feed.xml` (the newest FEED_SIZE), `sitemap.xml` (an index of `sitemap-pages.xml`,
-`sitemap-companies.xml` and one `sitemap-YYYY-MM.xml` per month; at the root, so their
-relative locations resolve).
+`companies/index.html` (the letters), `companies/letters/{x}.html` (a letter's buckets, by the
+first two characters of the name), `companies/letters/{x}/{xy}.html` (a bucket's companies),
+`feed.xml` (the newest FEED_SIZE), `sitemap.xml` (an index of `sitemap-pages.xml`, one
+`sitemap-companies-{xy}.xml` per bucket and one `sitemap-YYYY-MM.xml` per month; at the root,
+so their relative locations resolve). A bucket's page and sitemap change only when a company
+joins, leaves or is renamed in it, so a day's articles on known companies rewrite no
+directory page.
 """
 
 from __future__ import annotations
@@ -41,7 +44,6 @@ _MONTHS = (
 DAYS_INDEX = "days/index.html"
 COMPANIES_INDEX = "companies/index.html"
 PAGES_SITEMAP = "sitemap-pages.xml"
-COMPANIES_SITEMAP = "sitemap-companies.xml"
 STATIC_PATHS = ("404.html", "style.css", "favicon.svg")
 
 
@@ -73,13 +75,27 @@ def month_label(month: str) -> str:
 
 def letter_of(company: str) -> str:
     """The directory letter of a company name: 'a'..'z', or '0-9' for anything else."""
-    first = slugs.slugify(company, 50)[0]
-    return first if first.isalpha() else "0-9"
+    return slugs.bucket_letter(slugs.directory_bucket(company))
 
 
 def letter_path(letter: str) -> str:
-    """Site-relative path of a letter's page of companies."""
+    """Site-relative path of a letter's page of buckets."""
     return f"companies/letters/{letter}.html"
+
+
+def bucket_path(bucket: str) -> str:
+    """Site-relative path of a bucket's page of companies."""
+    return f"companies/letters/{slugs.bucket_letter(bucket)}/{bucket}.html"
+
+
+def bucket_sitemap_path(bucket: str) -> str:
+    """Site-relative path of a bucket's sitemap (its page and its companies' pages)."""
+    return f"sitemap-companies-{bucket}.xml"
+
+
+def bucket_label(bucket: str) -> str:
+    """'Ac' of 'ac' ('0-9' stays)."""
+    return bucket.capitalize()
 
 
 def _page(path: str, template: str, site: SiteConfig, cache: str, **ctx: Any) -> SiteFile:
@@ -204,44 +220,48 @@ def feed_file(newest: Sequence[RenderedArticle], site: SiteConfig) -> SiteFile:
 
 
 # ---- directories -----------------------------------------------------------------------------
-def day_directory(days: Sequence[DayRow], site: SiteConfig) -> list[SiteFile]:
-    """days/index.html (the months) and one days/YYYY-MM.html per month (its days)."""
-    by_month: dict[str, list[DayRow]] = {}
-    for row in sorted(days, key=lambda r: r.day, reverse=True):
-        by_month.setdefault(month_of(row.day), []).append(row)
+MonthRow = tuple[str, int, date]  # (month, articles, newest lastmod)
+
+
+def days_index(months: Sequence[MonthRow], site: SiteConfig) -> SiteFile:
+    """days/index.html: the months, newest first, with their article counts."""
+    rows = [(month_path(m), month_label(m), n) for m, n, _ in months]
+    return _directory(DAYS_INDEX, site, "By day", "Articles by month", rows)
+
+
+def month_page(month: str, days: Sequence[DayRow], site: SiteConfig) -> SiteFile:
+    """days/YYYY-MM.html: the month's days, newest first, with their article counts."""
+    rows = [(slugs.day_path(r.day), format_day(r.day), r.articles) for r in days]
+    label = month_label(month)
+    return _directory(month_path(month), site, label, f"Filings of {label}", rows)
+
+
+def companies_index(buckets: Sequence[tuple[str, int]], site: SiteConfig) -> SiteFile:
+    """companies/index.html: the letters with their company counts."""
+    letters: dict[str, int] = {}
+    for bucket, n in buckets:
+        letter = slugs.bucket_letter(bucket)
+        letters[letter] = letters.get(letter, 0) + n
+    rows = [(letter_path(x), x.upper(), letters[x]) for x in sorted(letters)]
+    return _directory(COMPANIES_INDEX, site, "Companies", "Companies", rows, noun="company")
+
+
+def letter_page(letter: str, buckets: Sequence[tuple[str, int]], site: SiteConfig) -> SiteFile:
+    """companies/letters/{x}.html: the letter's buckets with their company counts."""
+    rows = [(bucket_path(b), bucket_label(b), n) for b, n in sorted(buckets)]
+    heading = f"Companies: {letter.upper()}"
+    return _directory(letter_path(letter), site, heading, heading, rows, noun="company")
+
+
+def bucket_page(bucket: str, companies: Sequence[CompanyRow], site: SiteConfig) -> SiteFile:
+    """companies/letters/{x}/{xy}.html: the bucket's companies by name (no counts, so the page
+    changes only when a company joins, leaves or is renamed)."""
     rows = [
-        (month_path(m), month_label(m), sum(r.articles for r in rs)) for m, rs in by_month.items()
+        (slugs.company_path(r.cik, r.company), r.company, None)
+        for r in sorted(companies, key=lambda r: (r.company.lower(), r.cik))
     ]
-    files = [_directory(DAYS_INDEX, site, "By day", "Articles by month", rows)]
-    for m, rs in by_month.items():
-        day_rows = [(slugs.day_path(r.day), format_day(r.day), r.articles) for r in rs]
-        files.append(
-            _directory(
-                month_path(m), site, month_label(m), f"Filings of {month_label(m)}", day_rows
-            )
-        )
-    return files
-
-
-def company_directory(companies: Sequence[CompanyRow], site: SiteConfig) -> list[SiteFile]:
-    """companies/index.html (the letters) and one companies/letters/{x}.html per letter."""
-    by_letter: dict[str, list[CompanyRow]] = {}
-    for row in sorted(companies, key=lambda r: (r.company.lower(), r.cik)):
-        by_letter.setdefault(letter_of(row.company), []).append(row)
-    letters = sorted(by_letter)
-    rows = [(letter_path(x), x.upper(), len(by_letter[x])) for x in letters]
-    files = [_directory(COMPANIES_INDEX, site, "Companies", "Companies", rows, noun="company")]
-    for x in letters:
-        company_rows = [
-            (slugs.company_path(r.cik, r.company), r.company, r.articles) for r in by_letter[x]
-        ]
-        files.append(
-            _directory(
-                letter_path(x), site, f"Companies: {x.upper()}", f"Companies: {x.upper()}",
-                company_rows,
-            )
-        )  # fmt: skip
-    return files
+    heading = f"Companies: {bucket_label(bucket)}"
+    return _directory(bucket_path(bucket), site, heading, heading, rows, noun="company")
 
 
 # ---- sitemaps --------------------------------------------------------------------------------
@@ -249,36 +269,41 @@ def _sitemap(path: str, entries: list[tuple[str, date | None]], site: SiteConfig
     return SiteFile(path, feeds.sitemap(entries, site), XML, INDEX_CACHE)
 
 
-def sitemap_files(
-    days: Sequence[DayRow], companies: Sequence[CompanyRow], site: SiteConfig
-) -> list[SiteFile]:
-    """sitemap.xml (an index), sitemap-pages.xml (home and directories) and
-    sitemap-companies.xml (company pages): all from the aggregates."""
-    months = sorted({month_of(r.day) for r in days}, reverse=True)
-    letters = sorted({letter_of(r.company) for r in companies})
-    newest = max((r.lastmod for r in days), default=None)
+def sitemap_index(
+    months: Sequence[MonthRow], buckets: Sequence[tuple[str, int]], site: SiteConfig
+) -> SiteFile:
+    """sitemap.xml: sitemap-pages.xml, then the buckets' and the months' sitemaps."""
+    children = [PAGES_SITEMAP] + [bucket_sitemap_path(b) for b, _ in sorted(buckets)]
+    children += [month_sitemap_path(m) for m, _, _ in months]
+    return SiteFile(feeds.SITEMAP_PATH, feeds.sitemap_index(children, site), XML, INDEX_CACHE)
+
+
+def pages_sitemap(
+    months: Sequence[MonthRow], buckets: Sequence[tuple[str, int]], site: SiteConfig
+) -> SiteFile:
+    """sitemap-pages.xml: home, the day directory and months, the company index and letters."""
+    letters = sorted({slugs.bucket_letter(b) for b, _ in buckets})
+    newest = max((lastmod for _, _, lastmod in months), default=None)
     pages: list[tuple[str, date | None]] = [("index.html", newest), (DAYS_INDEX, None)]
-    pages += [(month_path(m), None) for m in months]
+    pages += [(month_path(m), None) for m, _, _ in months]
     pages += [(COMPANIES_INDEX, None)] + [(letter_path(x), None) for x in letters]
-    company_pages: list[tuple[str, date | None]] = [
+    return _sitemap(PAGES_SITEMAP, pages, site)
+
+
+def bucket_sitemap(bucket: str, companies: Sequence[CompanyRow], site: SiteConfig) -> SiteFile:
+    """sitemap-companies-{xy}.xml: the bucket's page and its companies' pages."""
+    entries: list[tuple[str, date | None]] = [(bucket_path(bucket), None)]
+    entries += [
         (slugs.company_path(r.cik, r.company), None) for r in sorted(companies, key=lambda r: r.cik)
     ]
-    children = [PAGES_SITEMAP, COMPANIES_SITEMAP] + [month_sitemap_path(m) for m in months]
-    index = SiteFile(feeds.SITEMAP_PATH, feeds.sitemap_index(children, site), XML, INDEX_CACHE)
-    return [
-        _sitemap(PAGES_SITEMAP, pages, site),
-        _sitemap(COMPANIES_SITEMAP, company_pages, site),
-        index,
-    ]
+    return _sitemap(bucket_sitemap_path(bucket), entries, site)
 
 
 def month_sitemap(
     month: str, days: Sequence[DayRow], articles: Sequence[tuple[str, date]], site: SiteConfig
 ) -> SiteFile:
-    """sitemap-YYYY-MM.xml: the month's day pages and article pages."""
-    entries: list[tuple[str, date | None]] = [
-        (slugs.day_path(r.day), r.lastmod) for r in days if month_of(r.day) == month
-    ]
+    """sitemap-YYYY-MM.xml: the month's day pages (`days`: that month's) and article pages."""
+    entries: list[tuple[str, date | None]] = [(slugs.day_path(r.day), r.lastmod) for r in days]
     entries += [(slugs.article_path(slug), lastmod) for slug, lastmod in articles]
     return _sitemap(month_sitemap_path(month), entries, site)
 

@@ -9,7 +9,13 @@ from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from filings_pipeline.publishing.local import PublishError, check_site_files, check_site_path
+from filings_pipeline.publishing.local import (
+    LEGACY_MANIFEST,
+    PublishError,
+    check_site_files,
+    check_site_path,
+    legacy_paths,
+)
 from filings_pipeline.publishing.models import SiteFile
 
 _DELETE_BATCH = 1000  # S3 DeleteObjects limit
@@ -113,6 +119,29 @@ class S3Publisher:
         """DeleteObjects in batches of 1,000 keys."""
         self._check_bucket()
         self._delete([self.key_for(p) for p in paths])
+
+    def _legacy_key(self) -> str:
+        return f"{self.prefix}/{LEGACY_MANIFEST}" if self.prefix else LEGACY_MANIFEST
+
+    def legacy_files(self) -> list[str]:
+        """The paths an earlier version's manifest object (`.publish-manifest.json` under the
+        prefix) lists: one GetObject, on a rebuild only. A rebuild adopts them, so it deletes
+        those the current layout no longer has."""
+        self._check_bucket()
+        try:
+            obj = self.client.get_object(Bucket=self.bucket, Key=self._legacy_key())
+            raw = obj["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return []
+            raise self._fail("reading the earlier manifest", exc) from exc
+        except BotoCoreError as exc:
+            raise self._fail("reading the earlier manifest", exc) from exc
+        return legacy_paths(raw)
+
+    def forget_legacy(self) -> None:
+        """Delete the earlier version's manifest object (after a rebuild adopted it)."""
+        self._delete([self._legacy_key()])
 
     def url_for(self, path: str) -> str:
         """Public URL (FILINGS_SITE_BASE_URL + path) when configured, else s3://bucket/key."""

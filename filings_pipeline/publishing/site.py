@@ -35,7 +35,10 @@ class SiteSource(Protocol):
     def for_company(self, cik: int) -> list[RenderedArticle]: ...
     def month_pages(self, month: str) -> list[tuple[str, date]]: ...
     def day_counts(self) -> list[DayRow]: ...
-    def companies(self) -> list[CompanyRow]: ...
+    def days_of_month(self, month: str) -> list[DayRow]: ...
+    def month_counts(self) -> list[pg.MonthRow]: ...
+    def bucket_counts(self) -> list[tuple[str, int]]: ...
+    def companies_in(self, bucket: str) -> list[CompanyRow]: ...
     def company_ciks(self) -> list[int]: ...
 
 
@@ -66,7 +69,19 @@ class MemorySource:
             for arts in [self.for_day(d)]
         ]
 
-    def companies(self) -> list[CompanyRow]:
+    def days_of_month(self, month: str) -> list[DayRow]:
+        return [r for r in self.day_counts() if pg.month_of(r.day) == month]
+
+    def month_counts(self) -> list[pg.MonthRow]:
+        months: dict[str, list[DayRow]] = {}
+        for r in self.day_counts():
+            months.setdefault(pg.month_of(r.day), []).append(r)
+        return [
+            (m, sum(r.articles for r in rs), max(r.lastmod for r in rs))
+            for m, rs in sorted(months.items(), reverse=True)
+        ]
+
+    def _companies(self) -> list[CompanyRow]:
         rows: dict[int, CompanyRow] = {}
         for a in self._articles:  # newest first: the first name seen is the newest
             old = rows.get(a.cik)
@@ -75,34 +90,68 @@ class MemorySource:
             )
         return list(rows.values())
 
+    def bucket_counts(self) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for r in self._companies():
+            counts[r.bucket] = counts.get(r.bucket, 0) + 1
+        return sorted(counts.items())
+
+    def companies_in(self, bucket: str) -> list[CompanyRow]:
+        return [r for r in self._companies() if r.bucket == bucket]
+
     def company_ciks(self) -> list[int]:
         return sorted({a.cik for a in self._articles})
 
 
 def shared_pages(source: SiteSource, site: SiteConfig) -> list[SiteFile]:
-    """The pages every publish rewrites from aggregates (unchanged ones are skipped by the
-    publisher's digest check): home, feed, directories, the sitemap index, static files."""
-    days, companies = source.day_counts(), source.companies()
+    """The pages every publish rewrites (unchanged ones are skipped by the publisher's digest
+    check), each from an aggregate bounded by months and directory buckets, not articles:
+    home, feed, the day and company indexes, the sitemap index and pages sitemap, static."""
+    months, buckets = source.month_counts(), source.bucket_counts()
     newest = source.newest(max(pg.HOME_SIZE, pg.FEED_SIZE))
     return [
-        *pg.day_directory(days, site),
-        *pg.company_directory(companies, site),
+        pg.days_index(months, site),
+        pg.companies_index(buckets, site),
         pg.home_page(newest, site),
         pg.feed_file(newest, site),
-        *pg.sitemap_files(days, companies, site),
+        pg.pages_sitemap(months, buckets, site),
+        pg.sitemap_index(months, buckets, site),
         *pg.static_files(site),
     ]
 
 
-def month_sitemaps(source: SiteSource, site: SiteConfig, months: Iterable[str]) -> list[SiteFile]:
-    """The sitemaps of these months (those with articles)."""
-    days = source.day_counts()
-    present = {pg.month_of(r.day) for r in days}
-    return [
-        pg.month_sitemap(m, days, source.month_pages(m), site)
-        for m in sorted(months)
-        if m in present
-    ]
+def month_files(source: SiteSource, site: SiteConfig, months: Iterable[str]) -> list[SiteFile]:
+    """The page of days and the sitemap of each of these months (those with articles)."""
+    files: list[SiteFile] = []
+    for m in sorted(months):
+        days = source.days_of_month(m)
+        if days:
+            files += [
+                pg.month_page(m, days, site),
+                pg.month_sitemap(m, days, source.month_pages(m), site),
+            ]
+    return files
+
+
+def directory_files(
+    source: SiteSource, site: SiteConfig, buckets: Iterable[str] | None = None
+) -> list[SiteFile]:
+    """The page and sitemap of each of these directory buckets (None: all), and the letter
+    pages over them (those with companies)."""
+    counts = source.bucket_counts()
+    wanted = {b for b, _ in counts} if buckets is None else set(buckets)
+    files: list[SiteFile] = []
+    for b in sorted(wanted):
+        companies = source.companies_in(b)
+        if companies:
+            files += [pg.bucket_page(b, companies, site), pg.bucket_sitemap(b, companies, site)]
+    by_letter: dict[str, list[tuple[str, int]]] = {}
+    for b, n in counts:
+        by_letter.setdefault(slugs.bucket_letter(b), []).append((b, n))
+    for x in sorted({slugs.bucket_letter(b) for b in wanted}):
+        if x in by_letter:
+            files.append(pg.letter_page(x, by_letter[x], site))
+    return files
 
 
 def site_batches(
@@ -111,7 +160,8 @@ def site_batches(
     articles_of_day: Callable[[date], Sequence[RenderedArticle]],
 ) -> Iterator[list[SiteFile]]:
     """The whole site, in write order (every article before any listing), one bounded batch
-    at a time: a day's articles, a day's pages, a company's pages, then the shared pages."""
+    at a time: a day's articles, a day's pages, a company's pages, the months, the
+    directory, then the shared pages."""
     days = [r.day for r in source.day_counts()]
     for d in days:
         yield [f for a in articles_of_day(d) for f in pg.article_files(a)]
@@ -119,7 +169,8 @@ def site_batches(
         yield pg.day_files(d, source.for_day(d), site)
     for cik in source.company_ciks():
         yield pg.company_files(cik, source.for_company(cik), site)
-    yield month_sitemaps(source, site, {pg.month_of(d) for d in days})
+    yield month_files(source, site, {pg.month_of(d) for d in days})
+    yield directory_files(source, site)
     yield shared_pages(source, site)
 
 
@@ -142,6 +193,8 @@ class DayChange:
     before: list[RenderedArticle] = field(default_factory=list)  # listed before (light)
     after: list[RenderedArticle] = field(default_factory=list)  # listed now (light)
     company_names: dict[int, list[str]] = field(default_factory=dict)  # before, newest first
+    companies_before: dict[int, CompanyRow] = field(default_factory=dict)  # directory rows
+    companies_after: dict[int, CompanyRow] = field(default_factory=dict)
 
     @property
     def days(self) -> set[date]:
@@ -156,6 +209,17 @@ class DayChange:
         return {pg.month_of(d) for d in self.days}
 
     @property
+    def buckets(self) -> set[str]:
+        """Directory buckets a company joined, left or was renamed in (their pages list
+        names only, so a new article on a known company changes none)."""
+        out: set[str] = set()
+        for cik in self.ciks:
+            was, now = self.companies_before.get(cik), self.companies_after.get(cik)
+            if (was and was.company) != (now and now.company):
+                out |= {r.bucket for r in (was, now) if r is not None}
+        return out
+
+    @property
     def retracted(self) -> list[str]:
         """Slugs listed before and not now (held back, or moved to another slug)."""
         now = {a.slug for a in self.after}
@@ -164,7 +228,8 @@ class DayChange:
 
 def day_listings(source: SiteSource, site: SiteConfig, change: DayChange) -> list[SiteFile]:
     """The listings one day's change touches: its days' pages and digests, its companies'
-    pages, its months' sitemaps, and the shared pages."""
+    pages, its months' pages and sitemaps, the directory buckets and letters whose companies
+    changed, and the shared pages."""
     files: list[SiteFile] = []
     for d in sorted(change.days):
         entries = source.for_day(d)
@@ -172,7 +237,10 @@ def day_listings(source: SiteSource, site: SiteConfig, change: DayChange) -> lis
             files += pg.day_files(d, entries, site)
     for cik in sorted(change.ciks):
         files += pg.company_files(cik, source.for_company(cik), site)
-    files += month_sitemaps(source, site, change.months)
+    files += month_files(source, site, change.months)
+    buckets = change.buckets
+    if buckets:
+        files += directory_files(source, site, buckets)
     files += shared_pages(source, site)
     return files
 
@@ -180,13 +248,18 @@ def day_listings(source: SiteSource, site: SiteConfig, change: DayChange) -> lis
 def stale_candidates(change: DayChange) -> list[str]:
     """Paths that may no longer belong to the site after this change (the caller keeps the
     ones it just wrote): retracted articles, emptied days and months, companies' pages under
-    names they no longer have, and the letter pages those companies were listed under."""
+    names they no longer have, and the directory pages of the buckets and letters they left."""
     paths = [p for slug in change.retracted for p in pg.article_paths(slug)]
     paths += [p for d in change.days for p in pg.day_paths(d)]
     paths += [p for m in change.months for p in (pg.month_path(m), pg.month_sitemap_path(m))]
     for cik, names in change.company_names.items():
         paths += [slugs.company_path(cik, name) for name in names]
-        paths += [pg.letter_path(pg.letter_of(names[0]))] if names else []
+    for b in change.buckets:
+        paths += [
+            pg.bucket_path(b),
+            pg.bucket_sitemap_path(b),
+            pg.letter_path(slugs.bucket_letter(b)),
+        ]
     return paths
 
 

@@ -35,6 +35,21 @@ def day_path(day: date) -> str:
     return f"days/{day.isoformat()}.html"
 
 
+def directory_bucket(company: str) -> str:
+    """The company directory's page a company is listed on: the first two characters of its
+    name's slug ('ac' for 'Acme Corp', 'a' for 'A-Mark'), or '0-9' when it starts with no
+    letter. A bucket holds a small slice of the companies, so a new company rewrites one."""
+    slug = slugify(company, 50)
+    if not slug[0].isalpha():
+        return "0-9"
+    return slug[:2] if len(slug) > 1 and slug[1].isalnum() else slug[0]
+
+
+def bucket_letter(bucket: str) -> str:
+    """The directory letter ('a'..'z' or '0-9') of a bucket."""
+    return "0-9" if bucket == "0-9" else bucket[0]
+
+
 def company_path(cik: int, company: str) -> str:
     """Site-relative path of a company page: 'companies/{cik}-{name-slug}.html'."""
     return f"companies/{int(cik)}-{slugify(company, 50)}.html"

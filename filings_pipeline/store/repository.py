@@ -35,7 +35,13 @@ from filings_pipeline.store.records import (
     StoredArticle,
 )
 from filings_pipeline.store.reviews import ReviewBook
-from filings_pipeline.store.site_index import SiteIndex, SiteManifest, chunks, entry_row
+from filings_pipeline.store.site_index import (
+    SiteIndex,
+    SiteManifest,
+    chunks,
+    entry_row,
+    refresh_aggregates,
+)
 
 _ENGINES: dict[str, sa.Engine] = {}
 _ENGINES_LOCK = threading.Lock()
@@ -75,8 +81,20 @@ class ContentStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _engine(url)
+        inspector = sa.inspect(self.engine)
+        new_aggregates = not all(
+            inspector.has_table(x.name) for x in (t.site_companies, t.site_day_stats)
+        )
         t.metadata.create_all(self.engine)
         t.add_missing_columns(self.engine)
+        if new_aggregates:  # a store of an earlier version: fill them from its site index
+            self.refresh_site_aggregates()
+
+    def refresh_site_aggregates(self) -> None:
+        """Recompute every day's and company's site aggregate from `site_entries` (after a
+        bulk load that wrote site_entries directly, and once for a store made before them)."""
+        with self.engine.begin() as conn:
+            refresh_aggregates(conn, None, None)
 
     @property
     def is_postgres(self) -> bool:
@@ -359,14 +377,21 @@ class ContentStore:
     # ---- publications --------------------------------------------------------------------
     def replace_publications(self, day: date, pubs: Sequence[Publication]) -> None:
         """Make the day hold exactly these publishing decisions and the site index exactly the
-        day's published articles, in one transaction."""
+        day's published articles, in one transaction, with the day and company aggregates
+        (`site_day_stats`, `site_companies`) of every day and company that changed."""
         now = _now()
         rows = [{**PUBLICATION.dump_python(p), "day": day, "published_at": now} for p in pubs]
         published = [p.accession for p in pubs if p.status == "published"]
+        accessions = [r["accession"] for r in rows]
+        e = t.site_entries.c
         with self.engine.begin() as conn:
+            touched = set(conn.execute(sa.select(e.day, e.cik).where(e.day == day)).all())
+            for part in chunks(accessions):
+                q = sa.select(e.day, e.cik).where(e.accession.in_(part))
+                touched |= set(conn.execute(q).all())
             for table, table_rows in ((t.publications, rows), (t.site_entries, None)):
                 conn.execute(sa.delete(table).where(table.c.day == day))
-                for part in chunks([r["accession"] for r in rows]):
+                for part in chunks(accessions):
                     conn.execute(sa.delete(table).where(table.c.accession.in_(part)))
                 if table_rows:
                     conn.execute(sa.insert(table), table_rows)
@@ -375,6 +400,9 @@ class ContentStore:
                 entries = [entry_row(ARTICLE.validate_python(r.data)) for r in conn.execute(q)]
                 if entries:
                     conn.execute(sa.insert(t.site_entries), entries)
+                    touched |= {(r["day"], r["cik"]) for r in entries}
+            days = {day} | {d for d, _ in touched}
+            refresh_aggregates(conn, days, {int(c) for _, c in touched})
 
     def publications_for_day(self, day: date) -> list[Publication]:
         """The day's publishing decisions."""

@@ -1,8 +1,10 @@
 """The site's index in the content store: what each listing shows, read by narrow queries.
 
 `site_entries` holds one row per published article without its page bodies; the listings
-(newest N, one day, one company, one month) and the directories (counts per day, one row per
-company) are queries over it, so no step reads the whole archive's articles.
+(newest N, one day, one company, one month) are queries over it. The directories read two
+small tables kept with it in the same transaction (`refresh_aggregates`): `site_day_stats`
+(one row per day) and `site_companies` (one row per company, with its directory bucket), so
+no step reads or aggregates the whole archive.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from filings_pipeline.rendering.models import RenderedArticle
+from filings_pipeline.rendering.slugs import directory_bucket
 from filings_pipeline.rendering.timefmt import moment
 from filings_pipeline.store import tables as t
 from filings_pipeline.store.records import ARTICLE
 
 _CHUNK = 500  # IN-list size of batched reads
+_AGGREGATES_LOCK = 0x517E_A66  # PostgreSQL advisory lock key of refresh_aggregates
 
 
 def sort_key(a: RenderedArticle) -> str:
@@ -69,6 +73,11 @@ class CompanyRow:
     cik: int
     company: str
     articles: int
+
+    @property
+    def bucket(self) -> str:
+        """The directory page it is listed on (slugs.directory_bucket of its newest name)."""
+        return directory_bucket(self.company)
 
 
 def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -122,54 +131,138 @@ class SiteIndex:
             return [(r.slug, r.lastmod) for r in conn.execute(q)]
 
     def day_counts(self) -> list[DayRow]:
-        """One row per day with articles, newest day first."""
-        c = t.site_entries.c
+        """One row per day with articles, newest day first (for a rebuild)."""
+        return self._day_rows(None)
+
+    def days_of_month(self, month: str) -> list[DayRow]:
+        """The month's days with articles, newest first."""
+        return self._day_rows(month)
+
+    def _day_rows(self, month: str | None) -> list[DayRow]:
+        c = t.site_day_stats.c
+        q = sa.select(c.day, c.articles, c.lastmod).order_by(c.day.desc())
+        if month is not None:
+            q = q.where(c.month == month)
+        with self.engine.connect() as conn:
+            return [DayRow(r.day, int(r.articles), r.lastmod) for r in conn.execute(q)]
+
+    def month_counts(self) -> list[tuple[str, int, date]]:
+        """(month, articles, newest lastmod) per month with articles, newest month first."""
+        c = t.site_day_stats.c
         q = (
-            sa.select(c.day, sa.func.count(), sa.func.max(c.lastmod))
-            .group_by(c.day)
-            .order_by(c.day.desc())
+            sa.select(c.month, sa.func.sum(c.articles), sa.func.max(c.lastmod))
+            .group_by(c.month)
+            .order_by(c.month.desc())
         )
         with self.engine.connect() as conn:
-            return [DayRow(r[0], int(r[1]), r[2]) for r in conn.execute(q)]
+            return [(r[0], int(r[1]), r[2]) for r in conn.execute(q)]
 
     def count(self) -> int:
         """How many articles the site lists."""
         with self.engine.connect() as conn:
-            q = sa.select(sa.func.count()).select_from(t.site_entries)
-            return int(conn.execute(q).scalar_one())
+            q = sa.select(sa.func.sum(t.site_day_stats.c.articles))
+            return int(conn.execute(q).scalar() or 0)
 
     def days(self) -> list[date]:
         """Every day with listed articles, oldest first."""
         return sorted(r.day for r in self.day_counts())
 
-    def companies(self) -> list[CompanyRow]:
-        """One row per company: the name on its newest article and its article count."""
-        c = t.site_entries.c
-        ranked = sa.select(
-            c.cik,
-            c.company,
-            sa.func.count().over(partition_by=c.cik).label("n"),
-            sa.func.row_number()
-            .over(partition_by=c.cik, order_by=(c.sort_key.desc(), c.accession.desc()))
-            .label("rk"),
-        ).subquery()
-        q = sa.select(ranked.c.cik, ranked.c.company, ranked.c.n).where(ranked.c.rk == 1)
+    def bucket_counts(self) -> list[tuple[str, int]]:
+        """(directory bucket, companies) per bucket with companies, sorted by bucket."""
+        c = t.site_companies.c
+        q = sa.select(c.bucket, sa.func.count()).group_by(c.bucket).order_by(c.bucket)
         with self.engine.connect() as conn:
-            return [CompanyRow(int(r.cik), r.company, int(r.n)) for r in conn.execute(q)]
+            return [(r[0], int(r[1])) for r in conn.execute(q)]
 
-    def company_names(self, cik: int) -> list[str]:
-        """The names one company's listed articles carry, newest first."""
-        c = t.site_entries.c
-        newest = sa.func.max(c.sort_key)
-        q = sa.select(c.company).where(c.cik == cik).group_by(c.company).order_by(newest.desc())
+    def companies_in(self, bucket: str) -> list[CompanyRow]:
+        """The companies listed on one directory bucket (any order)."""
+        c = t.site_companies.c
+        q = sa.select(c.cik, c.company, c.articles).where(c.bucket == bucket)
         with self.engine.connect() as conn:
-            return list(conn.execute(q).scalars())
+            return [CompanyRow(int(r.cik), r.company, int(r.articles)) for r in conn.execute(q)]
+
+    def companies_of(self, ciks: Iterable[int]) -> dict[int, CompanyRow]:
+        """The directory rows of these companies (those with listed articles)."""
+        c = t.site_companies.c
+        out: dict[int, CompanyRow] = {}
+        with self.engine.connect() as conn:
+            for part in chunks(sorted(set(ciks))):
+                q = sa.select(c.cik, c.company, c.articles).where(c.cik.in_(part))
+                for r in conn.execute(q):
+                    out[int(r.cik)] = CompanyRow(int(r.cik), r.company, int(r.articles))
+        return out
+
+    def companies(self) -> list[CompanyRow]:
+        """Every company's directory row (for a rebuild and tests)."""
+        c = t.site_companies.c
+        q = sa.select(c.cik, c.company, c.articles).order_by(c.cik)
+        with self.engine.connect() as conn:
+            return [CompanyRow(int(r.cik), r.company, int(r.articles)) for r in conn.execute(q)]
+
+    def company_names(self, ciks: Iterable[int]) -> dict[int, list[str]]:
+        """The names each of these companies' listed articles carry, newest first."""
+        c = t.site_entries.c
+        out: dict[int, list[str]] = {}
+        with self.engine.connect() as conn:
+            for part in chunks(sorted(set(ciks))):
+                newest = sa.func.max(c.sort_key)
+                q = (
+                    sa.select(c.cik, c.company)
+                    .where(c.cik.in_(part))
+                    .group_by(c.cik, c.company)
+                    .order_by(c.cik, newest.desc())
+                )
+                for r in conn.execute(q):
+                    out.setdefault(int(r.cik), []).append(r.company)
+        return out
 
     def company_ciks(self) -> list[int]:
         """Every company with listed articles."""
-        c = t.site_entries.c
+        c = t.site_companies.c
         with self.engine.connect() as conn:
-            return sorted(conn.execute(sa.select(c.cik).distinct()).scalars())
+            return list(conn.execute(sa.select(c.cik).order_by(c.cik)).scalars())
+
+
+def refresh_aggregates(
+    conn: sa.Connection, days: Iterable[date] | None, ciks: Iterable[int] | None
+) -> None:
+    """Recompute the `site_day_stats` rows of these days and the `site_companies` rows of
+    these companies from `site_entries` (None: all of them), inside the caller's transaction.
+    Each read is narrow: the entries of those days and of those companies. One transaction
+    at a time recomputes (an advisory lock on PostgreSQL; SQLite has one writer anyway), so
+    two days committed at once both count in a company they share."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AGGREGATES_LOCK})
+    d, c = t.site_day_stats.c, t.site_companies.c
+    e = t.site_entries.c
+    day_parts = [None] if days is None else list(chunks(sorted(set(days))))
+    for part in day_parts:
+        delete = sa.delete(t.site_day_stats)
+        conn.execute(delete if part is None else delete.where(d.day.in_(part)))
+        q = sa.select(e.day, e.month, sa.func.count(), sa.func.max(e.lastmod)).group_by(
+            e.day, e.month
+        )
+        rows = [
+            {"day": r[0], "month": r[1], "articles": int(r[2]), "lastmod": r[3]}
+            for r in conn.execute(q if part is None else q.where(e.day.in_(part)))
+        ]
+        if rows:
+            conn.execute(sa.insert(t.site_day_stats), rows)
+    cik_parts = [None] if ciks is None else list(chunks(sorted(set(ciks))))
+    for part in cik_parts:
+        delete = sa.delete(t.site_companies)
+        conn.execute(delete if part is None else delete.where(c.cik.in_(part)))
+        q = sa.select(e.cik, e.company).order_by(e.cik, e.sort_key.desc(), e.accession.desc())
+        newest: dict[int, list[Any]] = {}  # cik -> [newest name, count]
+        for r in conn.execute(q if part is None else q.where(e.cik.in_(part))):
+            row = newest.setdefault(int(r.cik), [r.company, 0])
+            row[1] += 1
+        rows = [
+            {"cik": cik, "company": name, "bucket": directory_bucket(name), "articles": n}
+            for cik, (name, n) in newest.items()
+        ]
+        for chunk in chunks(rows):
+            conn.execute(sa.insert(t.site_companies), list(chunk))
 
 
 def _insert_for(engine: sa.Engine) -> Any:

@@ -110,6 +110,29 @@ site_entries = sa.Table(
     sa.Column("entry", sa.JSON, nullable=False),  # the RenderedArticle without its bodies
 )
 
+site_companies = sa.Table(
+    "site_companies",
+    metadata,
+    # One row per company with listed articles (its newest name, that name's directory bucket,
+    # its article count): kept with site_entries in the same transaction, so the company
+    # directory reads one bucket, not every company.
+    sa.Column("cik", sa.BigInteger, primary_key=True),
+    sa.Column("company", sa.Text, nullable=False),
+    sa.Column("bucket", sa.String(8), nullable=False, index=True),
+    sa.Column("articles", sa.Integer, nullable=False),
+)
+
+site_day_stats = sa.Table(
+    "site_day_stats",
+    metadata,
+    # One row per day with listed articles (count, newest lastmod): kept like site_companies,
+    # so the day and month directories never aggregate site_entries.
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("month", sa.String(7), nullable=False, index=True),
+    sa.Column("articles", sa.Integer, nullable=False),
+    sa.Column("lastmod", sa.Date, nullable=False),
+)
+
 site_files = sa.Table(
     "site_files",
     metadata,

@@ -8,11 +8,13 @@ and PostgreSQL.
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from filings_pipeline.analysis.offline import OfflineAnalyzer
 from filings_pipeline.analysis.schema import AnalysisKey
@@ -27,7 +29,10 @@ from filings_pipeline.rendering.models import SiteConfig
 from filings_pipeline.sample import generate_mirror
 from filings_pipeline.settings import settings
 from filings_pipeline.store import ContentStore
+from filings_pipeline.store import tables as t
 from filings_pipeline.store.records import StoredArticle
+from filings_pipeline.store.repository import _ENGINES
+from filings_pipeline_tests.support.seeded_archive import article
 
 KEY = AnalysisKey("offline-1", "offline-extractive-v1")
 # Two months, so a day touches one month's sitemap and archive page, not the other's.
@@ -138,11 +143,11 @@ def test_two_days_published_at_once_both_reach_every_shared_listing(
             errors.append(exc)
 
     threads = [threading.Thread(target=publish, args=(d,)) for d in DAYS[1:]]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not errors and not any(t.is_alive() for t in threads)
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    assert not errors and not any(th.is_alive() for th in threads)
     site_files = tree(publisher.root)
     for day in DAYS:
         for a in store.published_articles_for_day(day):
@@ -157,3 +162,161 @@ def test_two_days_published_at_once_both_reach_every_shared_listing(
     rebuilt = LocalFolderPublisher(tmp_path / "rebuilt")
     rebuild_site(store, rebuilt, site)
     assert site_files == tree(rebuilt.root)
+
+
+# ---- the company directory: buckets and letters appear and vanish with their companies -------
+def put_day(store: ContentStore, day: date, rows: list[tuple[int, int, str, bool]]) -> None:
+    """The day's rendered articles (n, cik, company, held back?) with their filings rows,
+    made directly (seeded_archive.article: pages linking their company and day)."""
+    items = [
+        StoredArticle(article(n, day, cik, name), "held back by the test" if held else None)
+        for n, cik, name, held in rows
+    ]
+    store.replace_articles(day, items)
+    filings = [
+        {
+            "accession": s.article.accession, "day": day, "cik": s.article.cik,
+            "company": s.article.company, "form": "8-K", "status": "ok", "skip_reason": None,
+            "text_length": 0, "data": None, "documents": None, "ingested_at": datetime.now(),
+        }
+        for s in items
+    ]  # fmt: skip
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(t.filings).where(t.filings.c.day == day))
+        conn.execute(sa.insert(t.filings), filings)
+
+
+def aggregates(store: ContentStore) -> tuple[list, list]:
+    """(companies, days) as the store keeps them."""
+    return store.site.companies(), store.site.day_counts()
+
+
+def assert_same_as_rebuild(store: ContentStore, daily: LocalFolderPublisher, tmp: Path) -> None:
+    kept = aggregates(store)
+    store.refresh_site_aggregates()  # recomputed from site_entries: what they must be
+    assert aggregates(store) == kept
+    rebuilt = LocalFolderPublisher(tmp)
+    rebuild_site(store, rebuilt, SiteConfig())
+    a, b = tree(daily.root), tree(rebuilt.root)
+    assert sorted(a) == sorted(b)
+    assert [p for p in a if a[p] != b[p]] == []
+
+
+def test_companies_join_leave_and_rename_in_the_directory_like_a_rebuild(
+    content_url: str, tmp_path: Path
+) -> None:
+    store, site = ContentStore(content_url), SiteConfig()
+    d1, d2, d3 = date(2026, 10, 30), date(2026, 11, 2), date(2026, 11, 3)
+    daily = LocalFolderPublisher(tmp_path / "daily")
+    put_day(store, d1, [(1, 101, "Acme Corp", False), (2, 202, "Globex Inc", False)])
+    assert publish_day(store, d1, daily, site, key=KEY).full_rebuild
+    assert (daily.root / "companies/letters/a/ac.html").is_file()
+    assert not (daily.root / "companies/letters/z.html").exists()
+
+    # A known company's new article rewrites no directory page; a company's first article
+    # (under a letter nobody had) adds its bucket, its letter and its bucket sitemap.
+    put_day(store, d2, [(3, 101, "Acme Corp", False), (4, 303, "Zeta Mining", False)])
+    report = publish_day(store, d2, daily, site, key=KEY)
+    written = set(report.sync.published) | set(report.sync.updated)
+    assert not report.broken_links and not report.xml_problems
+    assert {"companies/letters/z.html", "companies/letters/z/ze.html"} <= written
+    assert "sitemap-companies-ze.xml" in written
+    assert "companies/letters/a/ac.html" not in written  # Acme was listed already
+    assert "companies/letters/a.html" not in written
+    assert b"sitemap-companies-ze.xml" in (daily.root / "sitemap.xml").read_bytes()
+    assert_same_as_rebuild(store, daily, tmp_path / "r1")
+
+    # A rename into another bucket: Globex's newest article says Initech.
+    put_day(store, d3, [(5, 202, "Initech Inc", False)])
+    report = publish_day(store, d3, daily, site, key=KEY)
+    assert not report.broken_links
+    assert "companies/letters/i/in.html" in report.sync.published
+    assert {"companies/letters/g/gl.html", "companies/letters/g.html"} <= set(report.sync.removed)
+    assert "sitemap-companies-gl.xml" in report.sync.removed
+    assert (daily.root / "companies/202-globex-inc.html").is_file()  # old links still work
+    assert_same_as_rebuild(store, daily, tmp_path / "r2")
+
+    # A retraction of Zeta's only article: its company page, bucket, letter and sitemap go.
+    put_day(store, d2, [(3, 101, "Acme Corp", False), (4, 303, "Zeta Mining", True)])
+    report = publish_day(store, d2, daily, site, key=KEY)
+    gone = {
+        "companies/303-zeta-mining.html", "companies/letters/z.html",
+        "companies/letters/z/ze.html", "sitemap-companies-ze.xml",
+    }  # fmt: skip
+    assert gone <= set(report.sync.removed)
+    assert not any((daily.root / p).exists() for p in gone)
+    assert b"Zeta" not in (daily.root / "companies/index.html").read_bytes()
+    assert b"ze.xml" not in (daily.root / "sitemap.xml").read_bytes()
+    assert store.site.companies_of([303]) == {}
+    assert_same_as_rebuild(store, daily, tmp_path / "r3")
+
+    # Acme loses its d2 article too (held back): still listed, one article fewer.
+    put_day(store, d2, [(3, 101, "Acme Corp", True), (4, 303, "Zeta Mining", True)])
+    publish_day(store, d2, daily, site, key=KEY)
+    assert store.site.companies_of([101])[101].articles == 1
+    assert [r.day for r in store.site.day_counts()] == [d3, d1]
+    assert not (daily.root / "days/2026-11-02.html").exists()
+    assert_same_as_rebuild(store, daily, tmp_path / "r4")
+
+
+def test_a_store_made_before_the_aggregates_gets_them_from_its_site_index(
+    content_url: str, tmp_path: Path
+) -> None:
+    store = ContentStore(content_url)
+    put_day(store, date(2026, 11, 2), [(1, 101, "Acme Corp", False), (2, 101, "Acme", False)])
+    publish_day(
+        store, date(2026, 11, 2), LocalFolderPublisher(tmp_path / "s"), SiteConfig(), key=KEY
+    )
+    kept = aggregates(store)
+    assert kept[0][0].articles == 2
+    with store.engine.begin() as conn:  # as an earlier version left it: no aggregate tables
+        t.site_companies.drop(conn)
+        t.site_day_stats.drop(conn)
+    _ENGINES.pop(content_url, None)
+    assert aggregates(ContentStore(content_url)) == kept
+
+
+# ---- upgrading a folder an earlier version published ----------------------------------------
+@pytest.mark.parametrize("with_manifest", [True, False])
+def test_first_publish_onto_an_old_folder_site_removes_what_the_layout_no_longer_has(
+    tmp_path: Path, with_manifest: bool
+) -> None:
+    store, site = ContentStore(f"sqlite:///{tmp_path / 'content.db'}"), SiteConfig()
+    day = date(2026, 11, 2)
+    put_day(store, day, [(1, 101, "Acme Corp", False), (2, 202, "Globex Inc", False)])
+    root = tmp_path / "site"
+    # What the pre-incremental publisher left: a paginated home, a letter page and an
+    # article since retracted, listed in its .publish-manifest.json; and a file of somebody
+    # else's, in no manifest.
+    old = {
+        "index.html": b"<p>old home</p>",
+        "page/2.html": b"<p>page 2</p>",
+        "page/3.html": b"<p>page 3</p>",
+        "companies/letters/a.html": b"<p>old letter</p>",
+        "articles/2026-10-01-gone-8-k-0000000009-26-000009.html": b"<p>retracted</p>",
+    }
+    for path, body in {**old, "notes/mine.txt": b"not the publisher's"}.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(body)
+    if with_manifest:
+        doc = {"version": 1, "files": {p: {"sha256": "x"} for p in old}}
+        (root / ".publish-manifest.json").write_text(json.dumps(doc))
+
+    report = publish_day(store, day, LocalFolderPublisher(root), site, key=KEY)
+
+    assert report.full_rebuild and not report.broken_links
+    rebuilt = LocalFolderPublisher(tmp_path / "rebuilt")
+    rebuild_site(store, rebuilt, site)
+    expected = tree(rebuilt.root)
+    got = tree(root)
+    assert got.pop("notes/mine.txt") == b"not the publisher's"  # never the publisher's to delete
+    if not with_manifest:  # without its manifest only page/N.html is known to be the old layout's
+        assert got.pop("articles/2026-10-01-gone-8-k-0000000009-26-000009.html")
+    assert got == expected
+    assert not (root / "page").exists()
+    assert {"page/2.html", "page/3.html"} <= set(report.sync.removed)
+    assert store.site_manifest(str(root)).paths() == sorted(expected)
+    # ... and the next publish has nothing left to adopt.
+    put_day(store, date(2026, 11, 3), [(3, 101, "Acme Corp", False)])
+    again = publish_day(store, date(2026, 11, 3), LocalFolderPublisher(root), site, key=KEY)
+    assert not again.full_rebuild and not again.sync.removed

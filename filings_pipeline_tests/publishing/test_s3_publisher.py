@@ -208,7 +208,7 @@ def test_real_site_publish_and_retract_an_article(sync, seaweed: SeaweedS3) -> N
     report = sync(pub, build_site(kept, site_config))
 
     assert f"articles/{gone.slug}.html" in report.removed
-    own = (gone.slug, f"companies/{gone.cik}-", "companies/letters/")
+    own = (gone.slug, f"companies/{gone.cik}-", "companies/letters/", "sitemap-companies-")
     assert all(any(mark in p for mark in own) for p in report.removed)
     objects = _objects(client, seaweed.bucket, prefix)
     assert not [k for k in objects if gone.slug in k]

@@ -74,10 +74,13 @@ def test_site_has_every_page(seven: list[RenderedArticle], built: dict[str, Site
         "companies/7654321-globex-inc.html",
         "companies/1111111-initech-llc.html",
         "companies/letters/a.html",
+        "companies/letters/a/ac.html",
+        "companies/letters/g/gl.html",
         "days/2026-11.html",
         "sitemap-2026-11.xml",
         "sitemap-pages.xml",
-        "sitemap-companies.xml",
+        "sitemap-companies-ac.xml",
+        "sitemap-companies-gl.xml",
     ):
         assert path in built
     assert not [p for p in built if p.startswith("page/")]  # no pages that shift on insert
@@ -190,14 +193,23 @@ def _locs(body: bytes, tag: str = "url") -> list[str]:
 def test_sitemap_index_and_month_sitemap_list_every_page(seven, built) -> None:
     assert etree.fromstring(built["sitemap.xml"].body).tag == f"{S}sitemapindex"
     children = _locs(built["sitemap.xml"].body, "sitemap")
-    assert children == ["sitemap-pages.xml", "sitemap-companies.xml", "sitemap-2026-11.xml"]
+    assert children == [
+        "sitemap-pages.xml",
+        "sitemap-companies-ac.xml",
+        "sitemap-companies-gl.xml",
+        "sitemap-companies-in.xml",
+        "sitemap-2026-11.xml",
+    ]
     month = _locs(built["sitemap-2026-11.xml"].body)
     assert {f"articles/{a.slug}.html" for a in seven} <= set(month)
     assert "days/2026-11-16.html" in month
     assert {"index.html", "days/index.html", "days/2026-11.html"} <= set(
         _locs(built["sitemap-pages.xml"].body)
     )
-    assert "companies/7654321-globex-inc.html" in _locs(built["sitemap-companies.xml"].body)
+    assert _locs(built["sitemap-companies-gl.xml"].body) == [
+        "companies/letters/g/gl.html",
+        "companies/7654321-globex-inc.html",
+    ]
     assert b"relative" in built["sitemap-2026-11.xml"].body  # says why the URLs are relative
 
     base = "https://news.example.org/desk"
@@ -285,7 +297,6 @@ def test_empty_site_is_valid() -> None:
         "feed.xml",
         "sitemap.xml",
         "sitemap-pages.xml",
-        "sitemap-companies.xml",
         "404.html",
         "style.css",
         "favicon.svg",
@@ -310,7 +321,7 @@ def test_renamed_company_keeps_every_link_working() -> None:
     paths = {f.path for f in files}
     assert {"companies/1234567-old-name-inc.html", "companies/1234567-new-name-inc.html"} <= paths
     assert check_internal_links(files) == []
-    directory = by_path(files)["companies/letters/n.html"].body.decode()
+    directory = by_path(files)["companies/letters/n/ne.html"].body.decode()
     assert "New Name Inc" in directory and "Old Name Inc" not in directory
 
 

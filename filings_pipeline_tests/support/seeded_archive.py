@@ -4,7 +4,7 @@ for the publishing benchmark and the big-site browser test.
 `seed(store, n, destinations)` adds n published articles over business days before
 WARM_DAY (400 a day, 20 per company), their rows in the site index, and for each destination
 the manifest rows a publish of them would have left (their article pages with real digests;
-company, day and month pages by path) plus the site state, so the next publish is
+company, day, month and directory pages by path) plus the site state, so the next publish is
 incremental. With `site_dir`, the article pages are also written there (plain writes).
 `rendered_days` adds days of 100 rendered, publishable, not yet published articles (and their
 filings rows), two in three on companies already in the archive.
@@ -22,7 +22,10 @@ import sqlalchemy as sa
 from filings_pipeline.phases.publish import site_fingerprint
 from filings_pipeline.publishing.pages import (
     article_files,
+    bucket_path,
+    bucket_sitemap_path,
     day_paths,
+    letter_path,
     month_of,
     month_path,
     month_sitemap_path,
@@ -148,6 +151,9 @@ def seed(
     listed += [p for d in days if size for p in day_paths(d)]
     months = sorted({month_of(d) for d in days}) if size else []
     listed += [p for m in months for p in (month_path(m), month_sitemap_path(m))]
+    buckets = {slugs.directory_bucket(company(i)[1]) for i in range(companies if size else 0)}
+    listed += [p for b in sorted(buckets) for p in (bucket_path(b), bucket_sitemap_path(b))]
+    listed += sorted({letter_path(slugs.bucket_letter(b)) for b in buckets})
     for dest in destinations:
         batches[t.site_files] += [
             {"destination": dest, "path": p, "sha256": "seeded", "content_type": "",
@@ -155,6 +161,7 @@ def seed(
             for p in listed
         ]  # fmt: skip
     flush()
+    store.refresh_site_aggregates()
     for dest in destinations:
         store.record_site_state(dest, site_fingerprint(site or SiteConfig()), 0, size)
 
