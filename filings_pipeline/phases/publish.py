@@ -26,12 +26,13 @@ from filings_pipeline.publishing.site import (
     stale_candidates,
 )
 from filings_pipeline.publishing.sync import delete_stale, write_changed
+from filings_pipeline.rendering import slugs
 from filings_pipeline.rendering.models import RenderedArticle
 from filings_pipeline.rendering.render import SiteConfig
 from filings_pipeline.store import ContentStore
 from filings_pipeline.store.records import ArticleMeta, Publication
 from filings_pipeline.store.reviews import APPROVED, PENDING, Review
-from filings_pipeline.store.site_index import SiteManifest
+from filings_pipeline.store.site_index import SiteManifest, light
 
 LAYOUT = 3  # the site's page layout; a new value rebuilds every destination once
 PUBLISH_LOCK = "site-publish"  # the store lock around committing a day and its listings
@@ -200,13 +201,14 @@ def publish_day(
         report.site_rebuilt = False
     else:
         published = set(report.published)
-        fresh = [s.article for s in store.articles_for_day(day) if s.article.accession in published]
+        day_articles = [s.article for s in store.articles_for_day(day)]
+        fresh = [a for a in day_articles if a.accession in published]
         own = [f for a in fresh for f in article_files(a)]
         if current:
             write_changed(publisher, manifest, own, report.sync)
         with store.lock(PUBLISH_LOCK):
             if current:
-                _publish_change(store, day, pubs, fresh, publisher, site, report)
+                _publish_change(store, day, pubs, day_articles, publisher, site, report)
             else:
                 store.replace_publications(day, pubs)
                 _rebuild_locked(store, publisher, site, report)
@@ -222,27 +224,38 @@ def _publish_change(
     store: ContentStore,
     day: date,
     pubs: list[Publication],
-    fresh: list[RenderedArticle],
+    day_articles: list[RenderedArticle],
     publisher: SitePublisher,
     site: SiteConfig,
     report: PublishReport,
 ) -> None:
     """Under the site lock: commit the day's decisions and rewrite the listings they touch,
-    then delete what no listing links any more."""
+    then delete what no listing links any more.
+
+    What changed is taken from the store before the commit, and from what this destination
+    records (its manifest and directory), so a second destination publishing the same
+    decisions, or a re-run after a crash between the commit and the last write, still
+    rewrites and deletes all it has to."""
     manifest = store.site_manifest(publisher.location)
+    published = {p.accession for p in pubs if p.status == "published"}
+    fresh = [a for a in day_articles if a.accession in published]
     before = {a.accession: a for a in store.site.for_day(day)}
     before.update({a.accession: a for a in store.site.for_accessions(a.accession for a in fresh)})
-    ciks = {a.cik for a in before.values()} | {a.cik for a in fresh}
-    names = store.site.company_names(ciks)
-    companies_before = store.site.companies_of(ciks)
+    names = store.site.company_names({a.cik for a in before.values()} | {a.cik for a in fresh})
     store.replace_publications(day, pubs)
+    after = store.site.for_day(day)
+    # The day's pages this destination holds that the day no longer lists (held back now).
+    held = {slugs.article_path(a.slug): a for a in day_articles if a.accession not in published}
+    gone = [light(held[p]) for p in sorted(manifest.entries(held))]
+    ciks = {a.cik for a in (*before.values(), *after, *gone)}
     change = DayChange(
         day,
         list(before.values()),
-        store.site.for_day(day),
+        after,
         names,
-        companies_before,
+        manifest.directory(ciks),
         store.site.companies_of(ciks),
+        gone,
     )
     own = [f for a in fresh for f in article_files(a)]
     # Again under the lock: restores any article page a concurrent rebuild removed meanwhile
@@ -258,6 +271,7 @@ def _publish_change(
     write_changed(publisher, manifest, listings, report.sync)
     keep = {f.path for f in own} | {f.path for f in listings}
     delete_stale(publisher, manifest, stale_candidates(change), keep, report.sync)
+    manifest.record_directory(change.directory)
 
 
 def rebuild_site(store: ContentStore, publisher: SitePublisher, site: SiteConfig) -> PublishReport:
@@ -296,9 +310,10 @@ def _rebuild_locked(
     report.broken_links += broken(
         {t: w for t, w in unresolved.items() if t not in written}, _manifest_lookup(manifest)
     )
+    manifest.reset_directory()
     if legacy:
         publisher.forget_legacy()  # type: ignore[attr-defined]
-    store.record_site_state(dest, site_fingerprint(site), len(written), store.site.count())
+    store.record_site_state(dest, site_fingerprint(site), manifest.counted(), store.site.count())
 
 
 LEGACY = "legacy"  # manifest digest of a file an earlier version published (never matches)

@@ -11,6 +11,7 @@ import posixpath
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -22,6 +23,7 @@ from filings_pipeline.publishing import pages as pg
 from filings_pipeline.publishing.models import SiteFile
 from filings_pipeline.rendering import slugs
 from filings_pipeline.rendering.models import RenderedArticle, SiteConfig
+from filings_pipeline.rendering.slugs import directory_bucket
 from filings_pipeline.store.site_index import CompanyRow, DayRow, lastmod, light, sort_key
 
 relative = pg.relative  # re-exported: templates' callers link with it
@@ -33,6 +35,7 @@ class SiteSource(Protocol):
     def newest(self, limit: int) -> list[RenderedArticle]: ...
     def for_day(self, day: date) -> list[RenderedArticle]: ...
     def for_company(self, cik: int) -> list[RenderedArticle]: ...
+    def for_companies(self, ciks: Iterable[int]) -> dict[int, list[RenderedArticle]]: ...
     def month_pages(self, month: str) -> list[tuple[str, date]]: ...
     def day_counts(self) -> list[DayRow]: ...
     def days_of_month(self, month: str) -> list[DayRow]: ...
@@ -57,6 +60,13 @@ class MemorySource:
 
     def for_company(self, cik: int) -> list[RenderedArticle]:
         return [a for a in self._articles if a.cik == cik]
+
+    def for_companies(self, ciks: Iterable[int]) -> dict[int, list[RenderedArticle]]:
+        wanted, out = set(ciks), {}
+        for a in self._articles:
+            if a.cik in wanted:
+                out.setdefault(a.cik, []).append(a)
+        return out
 
     def month_pages(self, month: str) -> list[tuple[str, date]]:
         return [(a.slug, lastmod(a)) for a in self._articles if pg.month_of(a.day) == month]
@@ -193,8 +203,9 @@ class DayChange:
     before: list[RenderedArticle] = field(default_factory=list)  # listed before (light)
     after: list[RenderedArticle] = field(default_factory=list)  # listed now (light)
     company_names: dict[int, list[str]] = field(default_factory=dict)  # before, newest first
-    companies_before: dict[int, CompanyRow] = field(default_factory=dict)  # directory rows
-    companies_after: dict[int, CompanyRow] = field(default_factory=dict)
+    listed: dict[int, str] = field(default_factory=dict)  # the destination's directory names
+    companies_after: dict[int, CompanyRow] = field(default_factory=dict)  # directory rows now
+    gone: list[RenderedArticle] = field(default_factory=list)  # the destination has, not listed
 
     @property
     def days(self) -> set[date]:
@@ -202,7 +213,7 @@ class DayChange:
 
     @property
     def ciks(self) -> set[int]:
-        return {a.cik for a in self.before} | {a.cik for a in self.after}
+        return {a.cik for a in (*self.before, *self.after, *self.gone)}
 
     @property
     def months(self) -> set[str]:
@@ -213,17 +224,24 @@ class DayChange:
         """Directory buckets a company joined, left or was renamed in (their pages list
         names only, so a new article on a known company changes none)."""
         out: set[str] = set()
-        for cik in self.ciks:
-            was, now = self.companies_before.get(cik), self.companies_after.get(cik)
-            if (was and was.company) != (now and now.company):
-                out |= {r.bucket for r in (was, now) if r is not None}
+        for cik in self.ciks | set(self.listed):
+            was, row = self.listed.get(cik), self.companies_after.get(cik)
+            now = row.company if row else None
+            if was != now:
+                out |= {directory_bucket(name) for name in (was, now) if name is not None}
         return out
+
+    @property
+    def directory(self) -> dict[int, str | None]:
+        """What the destination's directory lists once the change is written."""
+        ciks = self.ciks | set(self.listed)
+        return {cik: (r.company if (r := self.companies_after.get(cik)) else None) for cik in ciks}
 
     @property
     def retracted(self) -> list[str]:
         """Slugs listed before and not now (held back, or moved to another slug)."""
         now = {a.slug for a in self.after}
-        return sorted({a.slug for a in self.before} - now)
+        return sorted({a.slug for a in (*self.before, *self.gone)} - now)
 
 
 def day_listings(source: SiteSource, site: SiteConfig, change: DayChange) -> list[SiteFile]:
@@ -235,8 +253,9 @@ def day_listings(source: SiteSource, site: SiteConfig, change: DayChange) -> lis
         entries = source.for_day(d)
         if entries:
             files += pg.day_files(d, entries, site)
+    by_company = source.for_companies(change.ciks)
     for cik in sorted(change.ciks):
-        files += pg.company_files(cik, source.for_company(cik), site)
+        files += pg.company_files(cik, by_company.get(cik, []), site)
     files += month_files(source, site, change.months)
     buckets = change.buckets
     if buckets:
@@ -254,6 +273,7 @@ def stale_candidates(change: DayChange) -> list[str]:
     paths += [p for m in change.months for p in (pg.month_path(m), pg.month_sitemap_path(m))]
     for cik, names in change.company_names.items():
         paths += [slugs.company_path(cik, name) for name in names]
+    paths += [slugs.company_path(a.cik, a.company) for a in change.gone]
     for b in change.buckets:
         paths += [
             pg.bucket_path(b),
@@ -276,9 +296,13 @@ def _resolve(link: str, from_path: str, base_url: str) -> str | None:
     """Site-relative target of `link`, or None when it points outside the site.
 
     A root-absolute link comes back with its leading '/' so the caller can report it."""
-    link = link.strip()
+    return _resolve_in(link.strip(), posixpath.dirname(from_path), base_url)
+
+
+@lru_cache(maxsize=65536)
+def _resolve_in(link: str, folder: str, base_url: str) -> str | None:
+    """`_resolve` for a page in `folder` (cached: the pages of a publish share most links)."""
     prefix = base_url.rstrip("/") + "/" if base_url else ""
-    folder = posixpath.dirname(from_path)
     if prefix and link.startswith(prefix):
         link, folder = link[len(prefix) :], ""
     parts = urlsplit(link)
@@ -293,12 +317,15 @@ def _resolve(link: str, from_path: str, base_url: str) -> str | None:
     return posixpath.join(target, "index.html") if path.endswith("/") else target
 
 
+_LINK_ATTRIBUTES = etree.XPath("//@href | //@src | //@action | //@poster | //@data")
+
+
 def _links(f: SiteFile) -> list[str]:
     if f.content_type.startswith("text/html"):
         if not f.body.strip():
             return []
         doc = lxml.html.document_fromstring(f.body)
-        return [link for _el, _attr, link, _pos in doc.iterlinks()]
+        return [str(link) for link in _LINK_ATTRIBUTES(doc)]
     if f.path.endswith(".xml"):
         root = etree.fromstring(f.body)
         hrefs = [el.get("href", "") for el in root.iter(f"{{{feeds.ATOM_NS}}}link")]

@@ -112,6 +112,15 @@ class SiteIndex:
         """One company's articles, newest first."""
         return self._articles(self._newest_first().where(t.site_entries.c.cik == cik))
 
+    def for_companies(self, ciks: Iterable[int]) -> dict[int, list[RenderedArticle]]:
+        """These companies' articles, newest first each (one query per 500 companies)."""
+        out: dict[int, list[RenderedArticle]] = {}
+        for part in chunks(sorted(set(ciks))):
+            q = self._newest_first().where(t.site_entries.c.cik.in_(part))
+            for a in self._articles(q):
+                out.setdefault(a.cik, []).append(a)
+        return out
+
     def for_accessions(self, accessions: Iterable[str]) -> list[RenderedArticle]:
         """The listed articles among these accessions (any day)."""
         out: list[RenderedArticle] = []
@@ -326,28 +335,98 @@ class SiteManifest:
         ]
         insert = _insert_for(self.engine)
         with self.engine.begin() as conn:
+            added = 0
             for part in chunks(rows):
+                present = sa.select(sa.func.count()).where(
+                    c.destination == self.destination, c.path.in_([r["path"] for r in part])
+                )
+                added += len(part) - int(conn.execute(present).scalar_one())
                 stmt = insert(t.site_files).values(list(part))
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[c.destination, c.path],
                     set_={k: stmt.excluded[k] for k in ("sha256", "content_type", "cache_control")},
                 )
                 conn.execute(stmt)
+            self._add_to_count(conn, added)
+
+    def _add_to_count(self, conn: sa.Connection, delta: int) -> None:
+        """Keep site_state.files (when the destination has one) equal to its recorded paths,
+        in the transaction that changed them, so a publish never counts the manifest."""
+        if delta:
+            s = t.site_state.c
+            conn.execute(
+                sa.update(t.site_state)
+                .where(s.destination == self.destination)
+                .values(files=s.files + delta)
+            )
 
     def count(self) -> int:
-        """How many paths the destination holds."""
+        """How many paths the destination holds (kept in site_state; counted when the
+        destination has no state yet)."""
+        s = t.site_state.c
+        with self.engine.connect() as conn:
+            q = sa.select(s.files).where(s.destination == self.destination)
+            kept = conn.execute(q).scalar()
+        return self.counted() if kept is None else int(kept)
+
+    def counted(self) -> int:
+        """How many paths the destination holds, counted (reads every row of it)."""
         c = t.site_files.c
         q = sa.select(sa.func.count()).where(c.destination == self.destination)
         with self.engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
 
+    def directory(self, ciks: Iterable[int]) -> dict[int, str]:
+        """The name the destination's company directory lists each of these companies under."""
+        c = t.site_directory.c
+        out: dict[int, str] = {}
+        with self.engine.connect() as conn:
+            for part in chunks(sorted(set(ciks))):
+                q = sa.select(c.cik, c.company).where(
+                    c.destination == self.destination, c.cik.in_(part)
+                )
+                out.update({int(r.cik): r.company for r in conn.execute(q)})
+        return out
+
+    def record_directory(self, names: dict[int, str | None]) -> None:
+        """Record what the destination's directory now lists (None: the company is gone)."""
+        c = t.site_directory.c
+        with self.engine.begin() as conn:
+            for part in chunks(sorted(names)):
+                conn.execute(
+                    sa.delete(t.site_directory).where(
+                        c.destination == self.destination, c.cik.in_(part)
+                    )
+                )
+                rows = [
+                    {"destination": self.destination, "cik": cik, "company": names[cik]}
+                    for cik in part
+                    if names[cik] is not None
+                ]
+                if rows:
+                    conn.execute(sa.insert(t.site_directory), rows)
+
+    def reset_directory(self) -> None:
+        """Record that the destination lists every company as site_companies has it (after a
+        rebuild wrote the whole directory)."""
+        c, k = t.site_directory.c, t.site_companies.c
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(t.site_directory).where(c.destination == self.destination))
+            rows = sa.select(sa.literal(self.destination), k.cik, k.company)
+            conn.execute(
+                sa.insert(t.site_directory).from_select(["destination", "cik", "company"], rows)
+            )
+
     def forget(self, paths: Iterable[str]) -> None:
         """Drop these paths (after they were deleted at the destination)."""
         c = t.site_files.c
         with self.engine.begin() as conn:
+            removed = 0
             for part in chunks(sorted(set(paths))):
-                conn.execute(
+                result = conn.execute(
                     sa.delete(t.site_files).where(
                         c.destination == self.destination, c.path.in_(part)
                     )
                 )
+                removed += result.rowcount
+            self._add_to_count(conn, -removed)

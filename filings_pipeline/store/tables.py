@@ -145,6 +145,17 @@ site_files = sa.Table(
     sa.Column("cache_control", sa.String(100), nullable=False),
 )
 
+site_directory = sa.Table(
+    "site_directory",
+    metadata,
+    # The company directory as each destination lists it (cik -> the name it lists): a publish
+    # rewrites the buckets where it differs from site_companies, then records them, so a
+    # second destination or a re-run after a crash still finds what it has to rewrite.
+    sa.Column("destination", sa.String(500), primary_key=True),
+    sa.Column("cik", sa.BigInteger, primary_key=True),
+    sa.Column("company", sa.Text, nullable=False),
+)
+
 site_days = sa.Table(
     "site_days",
     metadata,

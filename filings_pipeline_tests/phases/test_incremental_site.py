@@ -195,6 +195,8 @@ def assert_same_as_rebuild(store: ContentStore, daily: LocalFolderPublisher, tmp
     kept = aggregates(store)
     store.refresh_site_aggregates()  # recomputed from site_entries: what they must be
     assert aggregates(store) == kept
+    manifest = store.site_manifest(daily.location)
+    assert manifest.count() == manifest.counted() == len(tree(daily.root))  # kept, not counted
     rebuilt = LocalFolderPublisher(tmp)
     rebuild_site(store, rebuilt, SiteConfig())
     a, b = tree(daily.root), tree(rebuilt.root)
@@ -208,10 +210,20 @@ def test_companies_join_leave_and_rename_in_the_directory_like_a_rebuild(
     store, site = ContentStore(content_url), SiteConfig()
     d1, d2, d3 = date(2026, 10, 30), date(2026, 11, 2), date(2026, 11, 3)
     daily = LocalFolderPublisher(tmp_path / "daily")
+    # A second destination publishes each day after the first (the store's decisions are
+    # committed by then): it must still find what changed on it.
+    other = LocalFolderPublisher(tmp_path / "other")
+
+    def second(day: date) -> None:
+        report = publish_day(store, day, other, site, key=KEY)
+        assert not report.broken_links and not report.xml_problems
+        assert tree(other.root) == tree(daily.root)
+
     put_day(store, d1, [(1, 101, "Acme Corp", False), (2, 202, "Globex Inc", False)])
     assert publish_day(store, d1, daily, site, key=KEY).full_rebuild
     assert (daily.root / "companies/letters/a/ac.html").is_file()
     assert not (daily.root / "companies/letters/z.html").exists()
+    second(d1)
 
     # A known company's new article rewrites no directory page; a company's first article
     # (under a letter nobody had) adds its bucket, its letter and its bucket sitemap.
@@ -225,6 +237,7 @@ def test_companies_join_leave_and_rename_in_the_directory_like_a_rebuild(
     assert "companies/letters/a.html" not in written
     assert b"sitemap-companies-ze.xml" in (daily.root / "sitemap.xml").read_bytes()
     assert_same_as_rebuild(store, daily, tmp_path / "r1")
+    second(d2)
 
     # A rename into another bucket: Globex's newest article says Initech.
     put_day(store, d3, [(5, 202, "Initech Inc", False)])
@@ -235,6 +248,7 @@ def test_companies_join_leave_and_rename_in_the_directory_like_a_rebuild(
     assert "sitemap-companies-gl.xml" in report.sync.removed
     assert (daily.root / "companies/202-globex-inc.html").is_file()  # old links still work
     assert_same_as_rebuild(store, daily, tmp_path / "r2")
+    second(d3)
 
     # A retraction of Zeta's only article: its company page, bucket, letter and sitemap go.
     put_day(store, d2, [(3, 101, "Acme Corp", False), (4, 303, "Zeta Mining", True)])
@@ -249,6 +263,7 @@ def test_companies_join_leave_and_rename_in_the_directory_like_a_rebuild(
     assert b"ze.xml" not in (daily.root / "sitemap.xml").read_bytes()
     assert store.site.companies_of([303]) == {}
     assert_same_as_rebuild(store, daily, tmp_path / "r3")
+    second(d2)
 
     # Acme loses its d2 article too (held back): still listed, one article fewer.
     put_day(store, d2, [(3, 101, "Acme Corp", True), (4, 303, "Zeta Mining", True)])
@@ -257,6 +272,7 @@ def test_companies_join_leave_and_rename_in_the_directory_like_a_rebuild(
     assert [r.day for r in store.site.day_counts()] == [d3, d1]
     assert not (daily.root / "days/2026-11-02.html").exists()
     assert_same_as_rebuild(store, daily, tmp_path / "r4")
+    second(d2)
 
 
 def test_a_store_made_before_the_aggregates_gets_them_from_its_site_index(

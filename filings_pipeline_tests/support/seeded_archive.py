@@ -163,7 +163,10 @@ def seed(
     flush()
     store.refresh_site_aggregates()
     for dest in destinations:
-        store.record_site_state(dest, site_fingerprint(site or SiteConfig()), 0, size)
+        manifest = store.site_manifest(dest)
+        manifest.reset_directory()
+        files = manifest.counted()
+        store.record_site_state(dest, site_fingerprint(site or SiteConfig()), files, size)
 
 
 def rendered_days(store: ContentStore, size: int, days: Sequence[date]) -> None:
