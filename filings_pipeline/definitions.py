@@ -7,6 +7,7 @@ import dagster as dg
 from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.automation import phase_automation_sensors
 from filings_pipeline.defs.backfills import stale_days_job
+from filings_pipeline.defs.batches import batch_follow_up_sensor
 from filings_pipeline.defs.delivery.assets import digest_emails
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.ingest.live_sensor import live_filings_sensor
@@ -27,6 +28,7 @@ def build_definitions() -> dg.Definitions:
             new_filings_sensor,
             live_filings_sensor,
             review_sensor,
+            batch_follow_up_sensor,
             *phase_automation_sensors(),
         ],
         resources=default_resources(),

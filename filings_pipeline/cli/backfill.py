@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import click
 import requests
 
+from filings_pipeline.cli.batches.launch import PartialLaunch
 from filings_pipeline.cli.graphql import GraphQLError
 from filings_pipeline.cli.launch import (
     check_cost,
@@ -51,6 +52,17 @@ def default_title(keys: list[str], assets: list[str]) -> str:
     """'filings-pipeline backfill D1..D2 (filings..published_articles)': Dagster refuses a
     backfill title over 100 characters (a 500 from launchPartitionBackfill)."""
     return f"filings-pipeline backfill {keys[0]}..{keys[-1]} ({assets[0]}..{assets[-1]})"[:100]
+
+
+def partial_launch_message(exc: PartialLaunch, url: str) -> str:
+    """What an operator needs after a launch failed half-way: the batch id of what is queued."""
+    batch = exc.launched.batch_id
+    return (
+        f"the webserver at {url} refused a run for {exc.day}: {exc.cause}\n"
+        f"Batch {batch}: {len(exc.launched.run_ids)} run(s) were queued before that "
+        f"({', '.join(exc.launched.run_ids)}). Stop them: filings-pipeline cancel {batch}; "
+        f"or follow them: filings-pipeline status --backfill {batch}"
+    )
 
 
 def partition_keys(start: date, end: date) -> list[str]:
@@ -134,6 +146,8 @@ def backfill_command(
     url = url.rstrip("/")
     try:
         launched = launch(url, store, prepared, max_cost, title, "cli-backfill")
+    except PartialLaunch as exc:
+        raise click.ClickException(partial_launch_message(exc, url)) from exc
     except requests.ConnectionError as exc:
         raise click.ClickException(
             f"no Dagster webserver at {url} ({type(exc).__name__}); start one with `make dev` "

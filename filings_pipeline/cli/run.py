@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from filings_pipeline.cli.backfill import partial_launch_message
+from filings_pipeline.cli.batches.launch import PartialLaunch
 from filings_pipeline.cli.batches.progress import batch_progress
 from filings_pipeline.cli.instance import dagster_home, prepare_dagster_home, set_pool_limits
 from filings_pipeline.cli.launch import (
@@ -121,7 +123,10 @@ def run_command(start, end, per_day, timeout, force_all, max_cost) -> None:
     with DagsterDev(home, env=env) as dagster:
         click.echo(f"Dagster UI (while this runs): {dagster.url}")
         title = f"filings-pipeline run {keys[0]}..{keys[-1]}"
-        launched = launch(dagster.url, store, prepared, max_cost, title, "cli-run")
+        try:
+            launched = launch(dagster.url, store, prepared, max_cost, title, "cli-run")
+        except PartialLaunch as exc:
+            raise click.ClickException(partial_launch_message(exc, dagster.url)) from exc
         click.echo(
             f"Batch {launched.batch_id}: {len(launched.run_ids)} runs queued; stop it with "
             f"filings-pipeline cancel {launched.batch_id}"

@@ -70,14 +70,23 @@ def list_stale_days(
 
             prepared = prepare_estimate(plan, analyzer, store.get())
             check_cost(prepared, config.max_cost_usd)
-        launched = launch(
-            settings().dagster_url.rstrip("/"),
-            store.get(),
-            prepared,
-            config.max_cost_usd,
-            f"stale_days_job {plan.days[0]}..{plan.days[-1]}",
-            "stale-days-job",
-        )
+        from filings_pipeline.cli.batches.launch import PartialLaunch
+
+        try:
+            launched = launch(
+                settings().dagster_url.rstrip("/"),
+                store.get(),
+                prepared,
+                config.max_cost_usd,
+                f"stale_days_job {plan.days[0]}..{plan.days[-1]}",
+                "stale-days-job",
+            )
+        except PartialLaunch as exc:
+            batch = exc.launched.batch_id
+            raise dg.Failure(
+                f"{exc}; stop them with `filings-pipeline cancel {batch}`",
+                metadata={"batch_id": batch, "runs_queued": len(exc.launched.run_ids)},
+            ) from exc
         metadata["batch_id"] = launched.batch_id
         context.log.info(f"batch {launched.batch_id}: {len(launched.run_ids)} runs queued")
     return dg.Output(None, metadata=metadata)

@@ -92,6 +92,16 @@ ASSETS: tuple[str, ...] = tuple(p.asset for p in PHASES)
 # The runs of one CLI launch (`backfill`, `run`) share this tag (its value: the batch id that
 # `status` and `cancel` take); dagster.yaml caps the runs in flight per batch.
 BATCH_TAG = "filings/batch"
+# A batch runs each day in two stages: the day's ingest + analyses (the Bedrock run, tagged
+# filings/llm), then its render + publish (+ deliver) (tagged filings/render). The first run
+# carries FOLLOW_UP_TAG = the last asset of the second stage; `batch_follow_up_sensor` queues
+# the second once the first succeeded, tagged FOLLOWS_TAG = the first run's id. So a day's
+# rendering never holds a Bedrock run slot, its analysis never holds a render run slot, and
+# the analyses of later days overlap the rendering of earlier ones.
+FOLLOW_UP_TAG = "filings/then"
+FOLLOWS_TAG = "filings/follows"
+# `cancel` tags every run of the batch with this, so no follow-up is queued after it.
+CANCELED_TAG = "filings/batch_canceled"
 
 
 def phase_of(asset: str) -> Phase | None:
@@ -118,6 +128,24 @@ def tags_for(assets: Iterable[str]) -> dict[str, str]:
 
 # A run of all the phases calls Bedrock and renders: it counts against both run limits.
 PIPELINE_TAGS: Mapping[str, str] = MappingProxyType(tags_for(ASSETS))
+
+
+def day_stages(assets: Iterable[str]) -> list[list[str]]:
+    """The runs a batch makes of one day's assets, in order: the phases up to the analyses
+    (ingest, analyse), then the rest (render, publish, deliver); one run when only one side
+    has work."""
+    chosen = [p.asset for p in PHASES if p.asset in set(assets)]
+    cut = PHASES.index(ANALYZE) + 1
+    first = [a for a in chosen if a in ASSETS[:cut]]
+    rest = [a for a in chosen if a in ASSETS[cut:]]
+    return [s for s in (first, rest) if s]
+
+
+def follow_up_assets(last: str) -> list[str]:
+    """The assets of a follow-up run ending at `last` (FOLLOW_UP_TAG's value): render on."""
+    if last not in ASSETS[PHASES.index(RENDER) :]:
+        raise ValueError(f"{last!r} is not a phase after the analyses")
+    return list(ASSETS[PHASES.index(RENDER) : ASSETS.index(last) + 1])
 
 
 def assets_through(last: Phase) -> list[str]:

@@ -6,6 +6,13 @@ limits, duplicated runs (dagster issue #15155). So each day's run is launched th
 ``launchRun`` (the UI's "Materialize" path: the run is QUEUED when the call returns) and
 carries ``filings/batch=<id>``: `status` and `cancel` find the runs by that tag, dagster.yaml
 caps the runs in flight per batch value, and the batch's shared budget is keyed by it.
+
+Each day runs in two stages (``day_stages``): its ingest + analyses first (the run tagged
+``filings/llm``), and its render + publish once that run succeeded, queued by
+``batch_follow_up_sensor`` (``defs/batches.py``). A whole-day run would carry both the Bedrock
+and the render tag, so the render run limit (3) would cap the days analysing at once at 3 and
+leave two of the five Bedrock call slots idle; split, up to five days analyse while earlier
+days render and publish.
 """
 
 from __future__ import annotations
@@ -19,7 +26,13 @@ from typing import TYPE_CHECKING
 
 from filings_pipeline.cli.batches.plan import BackfillPlan
 from filings_pipeline.cli.graphql import graphql, launch_asset_run, repository_location
-from filings_pipeline.phases.catalog import BATCH_TAG, tags_for
+from filings_pipeline.phases.catalog import (
+    BATCH_TAG,
+    CANCELED_TAG,
+    FOLLOW_UP_TAG,
+    day_stages,
+    tags_for,
+)
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -37,8 +50,21 @@ class Launched:
     """What a launch submitted: run ids by day, and when the first run reached the queue."""
 
     batch_id: str
-    run_ids: dict[str, str] = field(default_factory=dict)  # day -> run id
+    run_ids: dict[str, str] = field(default_factory=dict)  # day -> its first run's id
     first_queued_s: float | None = None  # seconds from the call to the first run queued
+    follow_ups: int = 0  # days whose render + publish the follow-up sensor will queue
+
+
+class PartialLaunch(RuntimeError):
+    """A launch that failed after some runs were queued: they carry the batch id, so
+    `filings-pipeline cancel BATCH_ID` stops them (or `status` follows them)."""
+
+    def __init__(self, launched: Launched, day: str, cause: BaseException) -> None:
+        self.launched, self.day, self.cause = launched, day, cause
+        super().__init__(
+            f"batch {launched.batch_id}: launching {day} failed ({cause}) after "
+            f"{len(launched.run_ids)} run(s) were queued"
+        )
 
 
 def launch_batch(
@@ -48,13 +74,24 @@ def launch_batch(
     extra_tags: Mapping[str, str] | None = None,
     on_run: Callable[[str, str], None] | None = None,
 ) -> Launched:
-    """Launch one run per day of the plan, each with the tags of the assets it runs."""
+    """Launch each day of the plan's first run, with the tags of the assets it runs; a day
+    that analyses and renders names its second stage in FOLLOW_UP_TAG for the follow-up
+    sensor. Raises PartialLaunch (with the batch id) when a launch fails after others."""
     t0 = time.monotonic()
     location = repository_location(url)
     out = Launched(batch_id)
     for day, assets in plan.runs():
-        tags = {**tags_for(assets), **(extra_tags or {}), BATCH_TAG: batch_id}
-        out.run_ids[day] = launch_asset_run(url, assets, day, tags, location=location)
+        first, *rest = day_stages(assets)
+        tags = {**tags_for(first), **(extra_tags or {}), BATCH_TAG: batch_id}
+        if rest:
+            tags[FOLLOW_UP_TAG] = rest[0][-1]
+        try:
+            out.run_ids[day] = launch_asset_run(url, first, day, tags, location=location)
+        except Exception as exc:
+            if out.run_ids:
+                raise PartialLaunch(out, day, exc) from exc
+            raise
+        out.follow_ups += bool(rest)
         if out.first_queued_s is None:
             out.first_queued_s = time.monotonic() - t0
         if on_run:
@@ -86,10 +123,14 @@ class Canceled:
 
 def cancel_batch(instance: DagsterInstance, batch_id: str, url: str | None = None) -> Canceled:
     """Cancel every run of the batch that has not ended: queued ones on the instance itself
-    (they never start), started ones through the webserver's terminateRuns (the UI's way)."""
+    (they never start), started ones through the webserver's terminateRuns (the UI's way).
+    Every run of the batch is tagged CANCELED_TAG first, so the follow-up sensor queues no
+    render + publish run for a day whose analyses already succeeded."""
     import requests
     from dagster import DagsterRunStatus, RunsFilter
 
+    for run in instance.get_runs(RunsFilter(tags={BATCH_TAG: batch_id})):
+        instance.add_run_tags(run.run_id, {CANCELED_TAG: "true"})
     statuses = [DagsterRunStatus(s) for s in ACTIVE_STATUSES]
     runs = instance.get_runs(RunsFilter(tags={BATCH_TAG: batch_id}, statuses=statuses))
     out = Canceled()

@@ -1,7 +1,10 @@
 """A batch's progress per phase, from its runs on the instance: the same model
 (:class:`~filings_pipeline.cli.backfill_state.BackfillProgress`) `status` and `run` draw for a
 Dagster backfill. Per phase: a day is done once a run of the batch materialized it, failed when
-its run ended without, queued while its run waits in the queue, running while it executes."""
+its run ended without, queued while its run waits in the queue, running while it executes.
+A day's render + publish that the follow-up sensor has not queued yet counts as queued (its
+first run is still going or just succeeded) or failed (its first run failed): the batch is not
+done while a succeeded first run waits for its follow-up."""
 
 from __future__ import annotations
 
@@ -11,7 +14,14 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from filings_pipeline.cli.backfill_state import BackfillProgress, PhaseProgress, in_phase_order
-from filings_pipeline.phases.catalog import BATCH_TAG, phase_of
+from filings_pipeline.phases.catalog import (
+    BATCH_TAG,
+    CANCELED_TAG,
+    FOLLOW_UP_TAG,
+    FOLLOWS_TAG,
+    follow_up_assets,
+    phase_of,
+)
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -41,6 +51,8 @@ def batch_progress(
         return None
     phases: dict[str, PhaseProgress] = {}
     run_counts: dict[str, int] = defaultdict(int)
+    followed = {r.dagster_run.tags.get(FOLLOWS_TAG) for r in records}
+    awaiting_follow_up = never_followed = False
     for rec in records:
         run = rec.dagster_run
         status = run.status.value
@@ -66,12 +78,25 @@ def batch_progress(
                 p.failed += 1
             else:
                 p.running += 1
+        then = run.tags.get(FOLLOW_UP_TAG)
+        if then and run.run_id not in followed:  # its render + publish not queued yet
+            for asset in follow_up_assets(then):
+                p = phases.setdefault(asset, PhaseProgress(asset))
+                p.targeted += 1
+                if status in FINISHED and status != "SUCCESS":
+                    p.failed += 1
+                else:
+                    p.queued += 1
+            if status == "SUCCESS" and CANCELED_TAG not in run.tags:
+                awaiting_follow_up = True
+            elif status == "SUCCESS":
+                never_followed = True  # canceled before its render + publish was queued
     statuses = {r.dagster_run.status.value for r in records}
-    if statuses <= FINISHED:
+    if statuses <= FINISHED and not awaiting_follow_up:
         overall = (
             "COMPLETED_SUCCESS"
-            if statuses == {"SUCCESS"}
-            else ("CANCELED" if "CANCELED" in statuses else "COMPLETED_FAILED")
+            if statuses == {"SUCCESS"} and not never_followed
+            else ("CANCELED" if "CANCELED" in statuses or never_followed else "COMPLETED_FAILED")
         )
         ended = max((r.end_time or r.update_timestamp.timestamp()) for r in records)
     else:
