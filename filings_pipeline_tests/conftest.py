@@ -1,12 +1,16 @@
-"""Fixtures shared by the whole suite: PostgreSQL databases, the ../shared fixtures folder."""
+"""Fixtures shared by the whole suite: PostgreSQL databases, the ../shared fixtures folder, and
+the deployment the batch tests (CLI cost, launch, cancel) start from."""
 
 from __future__ import annotations
 
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -82,3 +86,74 @@ def tiny_switch_interval() -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(old)
+
+
+@dataclass
+class BatchWorld:
+    """A deployment for batch tests: a SQLite Dagster instance at `home` (the project's
+    dagster.yaml), a SQLite content store, a sample mirror of `days`, and `env` (also set in
+    os.environ for the test) that a CLI call or a webserver started on it needs."""
+
+    home: Path
+    content: str
+    env: dict[str, str]
+    resources: dict[str, Any]
+
+    @property
+    def store(self):  # -> ContentStore
+        from filings_pipeline.store import ContentStore
+
+        return ContentStore(self.content)
+
+    def instance(self):  # -> DagsterInstance, a context manager
+        import dagster as dg
+
+        return dg.DagsterInstance.from_config(str(self.home))
+
+    def materialize(self, assets: list, day: str) -> None:
+        """Materialize `assets` (asset definitions) for one day into the instance."""
+        import dagster as dg
+
+        with self.instance() as instance:
+            result = dg.materialize(
+                assets, partition_key=day, instance=instance, resources=self.resources
+            )
+        assert result.success
+
+
+@pytest.fixture
+def batch_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., BatchWorld]:
+    """make(days, per_day=3, pools=False, **env overrides) -> BatchWorld (see there)."""
+
+    def make(
+        days: list[date], *, per_day: int = 3, pools: bool = False, **overrides: str
+    ) -> BatchWorld:
+        from filings_pipeline.cli.instance import set_pool_limits
+        from filings_pipeline.devtools.deployment import write_instance_yaml
+        from filings_pipeline.sample import generate_mirror
+        from filings_pipeline_tests.dagster_layer.conftest import make_resources
+
+        home = tmp_path / "home"
+        write_instance_yaml(home, "sqlite")
+        if pools:
+            set_pool_limits(home)
+        content = f"sqlite:///{tmp_path / 'content.db'}"
+        mirror = tmp_path / "mirror"
+        generate_mirror(mirror, days, filings_per_day=per_day, bad_filings=False)
+        env = {
+            "DAGSTER_HOME": str(home),
+            "FILINGS_DB_URL": content,
+            "FILINGS_SOURCE": "sample",
+            "FILINGS_SAMPLE_DIR": str(mirror),
+            "FILINGS_DATA_DIR": str(tmp_path / "data"),
+            "FILINGS_SITE_DIR": str(tmp_path / "site"),
+            "FILINGS_START_DATE": "2026-11-02",
+            "FILINGS_ANALYZER": "offline",
+            "FILINGS_NEW_FILINGS_SENSOR": "stopped",
+            **overrides,
+        }
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        return BatchWorld(home, content, env, make_resources(content, tmp_path / "site"))
+
+    return make

@@ -337,6 +337,9 @@ class BedrockAnalyzer:
             budget = RunBudget(self.cfg.budget_usd)
         self.budget = budget
         self.slots = slots
+        # Its calls' place in the call-slot queue: the analyzer built first (one per analysis
+        # step) is served first, so running days finish one after another (call_limit.py).
+        self.slot_priority = time.time()
         self.call_lease_s = max_call_seconds(self.cfg)
         self._schema = tool_input_schema()
         self._schema_tokens = estimate_tokens(json.dumps(self._schema))
@@ -388,7 +391,7 @@ class BedrockAnalyzer:
             tally.calls += 1
             try:
                 if self.slots is not None:
-                    with self.slots.acquire(lease_s=self.call_lease_s):
+                    with self.slots.acquire(lease_s=self.call_lease_s, priority=self.slot_priority):
                         resp = self.client.converse(**req)
                 else:
                     resp = self.client.converse(**req)

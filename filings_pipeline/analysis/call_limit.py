@@ -24,11 +24,23 @@ it from its botocore config, see ``bedrock.max_call_seconds``).
 
 Waiting is by polling (every ``poll_interval`` seconds, with jitter), starting at a random slot
 so holders spread out, for at most ``timeout`` seconds (then ``SlotTimeout`` says which slots
-are held and which are leased by a dead holder). There is no FIFO fairness; a waiter can be
-overtaken, which is fine for a batch of filings. The Bedrock analyzer holds a slot around each
-whole ``client.converse(...)`` call, including botocore's own retries and their back-off sleeps
-(they happen inside that one call and cannot be split), and releases it between its own
-ModelTimeout retries.
+are held and which are leased by a dead holder). Without a priority there is no FIFO
+fairness; a waiter can be overtaken.
+
+**Priority (PostgreSQL backend).** ``acquire(priority=p)`` queues the waiter in
+``filings_call_slot_waiters`` (priority, since; refreshed every second while it waits, ignored
+after ``WAITER_STALE_S`` without a refresh, so a crashed waiter drops out) and it only tries
+the locks while fewer waiters with a lower (priority, since) are waiting than slots are free:
+lowest priority first, then first come, first served. The Bedrock analyzer passes the time it
+was built (one per analysis step), so the step that started first gets the free slots and its
+day finishes first, instead of every running day sharing the slots and all finishing at once
+(which leaves the slots idle while the next days' runs start). Waiters at the head of the
+queue poll every ``poll_interval``; the others four times slower, so 25 waiting threads cost
+the database little. The file backend ignores the priority.
+
+The Bedrock analyzer holds a slot around each whole ``client.converse(...)`` call, including
+botocore's own retries and their back-off sleeps (they happen inside that one call and cannot
+be split), and releases it between its own ModelTimeout retries.
 """
 
 from __future__ import annotations
@@ -54,6 +66,9 @@ DEFAULT_LOCK_DIR = Path(tempfile.gettempdir()) / "filings_pipeline-call-slots"
 # A lease when the caller gives none: long enough for one call with botocore's defaults.
 DEFAULT_LEASE_S = 600.0
 LEASE_TABLE = "filings_call_slot_leases"
+WAITER_TABLE = "filings_call_slot_waiters"
+WAITER_REFRESH_S = 1.0  # a waiting thread says it is still there this often
+WAITER_STALE_S = 10.0  # a waiter not heard of for this long (its process died) is ignored
 # Server-side dead-peer detection on the slot connections: idle 10 s, then 3 probes 5 s apart.
 PG_KEEPALIVE = {"tcp_keepalives_idle": 10, "tcp_keepalives_interval": 5, "tcp_keepalives_count": 3}
 PG_TCP_USER_TIMEOUT_MS = 30_000  # unacknowledged data for this long also drops the session
@@ -91,6 +106,13 @@ class _FileBackend:
 
     def describe(self) -> str:
         return f"file locks in {self.lock_dir}"
+
+    def wait_turn(self, waiter: str, priority: float, refresh: bool) -> tuple[bool, bool]:
+        """(may try the locks now, is near the head): no priority queue here."""
+        return True, True
+
+    def leave_queue(self, waiter: str) -> None:
+        return None
 
     def try_acquire(self, slot: int, lease_s: float) -> bool | Lease:
         """True when taken; False when a live holder has it; the Lease of a dead holder whose
@@ -230,6 +252,12 @@ class _PostgresBackend:
                     " classid integer NOT NULL, slot integer NOT NULL, holder text,"
                     " started timestamptz, expires timestamptz, PRIMARY KEY (classid, slot))"
                 )
+                cur.execute(
+                    f"CREATE TABLE IF NOT EXISTS {WAITER_TABLE} ("
+                    " classid integer NOT NULL, waiter text NOT NULL,"
+                    " priority double precision NOT NULL, since timestamptz NOT NULL,"
+                    " seen timestamptz NOT NULL, PRIMARY KEY (classid, waiter))"
+                )
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
@@ -243,6 +271,54 @@ class _PostgresBackend:
         else:
             with contextlib.suppress(Exception):
                 conn.close()
+
+    def wait_turn(self, waiter: str, priority: float, refresh: bool) -> tuple[bool, bool]:
+        """Join (or stay in) the priority queue; (may try the locks now, is near the head).
+
+        May try: fewer live waiters ahead of this one than slots free (slots whose lease is
+        neither held nor left by a dead holder). Near the head: fewer ahead than the limit."""
+        conn = self._conn()
+        ok = False
+        try:
+            with conn.cursor() as cur:
+                if refresh:
+                    cur.execute(
+                        f"INSERT INTO {WAITER_TABLE} AS w (classid, waiter, priority, since, seen)"
+                        " VALUES (%s, %s, %s, clock_timestamp(), clock_timestamp())"
+                        " ON CONFLICT (classid, waiter) DO UPDATE SET seen = clock_timestamp()",
+                        (self.classid, waiter, float(priority)),
+                    )
+                cur.execute(
+                    f"SELECT (SELECT count(*) FROM {WAITER_TABLE} w"
+                    "         WHERE w.classid = me.classid AND w.waiter <> me.waiter"
+                    "           AND w.seen > clock_timestamp() - make_interval(secs => %s)"
+                    "           AND (w.priority, w.since) < (me.priority, me.since)),"
+                    f"       (SELECT count(*) FROM {LEASE_TABLE} l"
+                    "         WHERE l.classid = me.classid AND l.expires > clock_timestamp())"
+                    f" FROM {WAITER_TABLE} me WHERE me.classid = %s AND me.waiter = %s",
+                    (WAITER_STALE_S, self.classid, waiter),
+                )
+                row = cur.fetchone()
+            ok = True
+        finally:
+            self._give_back(conn, ok=ok)
+        if row is None:  # not registered (refresh=False before the first refresh)
+            return True, True
+        ahead, held = int(row[0]), int(row[1])
+        return ahead < self.limit - held, ahead < self.limit
+
+    def leave_queue(self, waiter: str) -> None:
+        conn = self._conn()
+        ok = False
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    f"DELETE FROM {WAITER_TABLE} WHERE classid = %s AND waiter = %s",
+                    (self.classid, waiter),
+                )
+            ok = True
+        finally:
+            self._give_back(conn, ok=ok)
 
     def try_acquire(self, slot: int, lease_s: float) -> bool | Lease:
         conn = self._conn()
@@ -359,37 +435,65 @@ class CallSlots:
 
     @contextlib.contextmanager
     def acquire(
-        self, timeout: float | None = None, *, lease_s: float = DEFAULT_LEASE_S
+        self,
+        timeout: float | None = None,
+        *,
+        lease_s: float = DEFAULT_LEASE_S,
+        priority: float | None = None,
     ) -> Iterator[int]:
         """Wait for a free slot, hold it for the ``with`` block, yield its number.
 
         ``lease_s``: how long after now the call made under this slot could still be running
         if this process died; a slot freed by a crash is not handed out before that.
+        ``priority``: lower goes first, then first come, first served (PostgreSQL backend).
         """
         if lease_s <= 0:
             raise ValueError(f"lease_s must be positive, got {lease_s}")
         timeout = self.timeout if timeout is None else timeout
         deadline = None if timeout is None else time.monotonic() + timeout
-        slot = self._wait_for_slot(deadline, timeout, lease_s)
+        if priority is None:
+            slot = self._wait_for_slot(deadline, timeout, lease_s)
+        else:
+            waiter = holder_id()
+            try:
+                slot = self._wait_for_slot(deadline, timeout, lease_s, (waiter, priority))
+            finally:
+                self._backend.leave_queue(waiter)
         try:
             yield slot
         finally:
             self._backend.release(slot)
 
-    def _wait_for_slot(self, deadline: float | None, timeout: float | None, lease_s: float) -> int:
+    def _wait_for_slot(
+        self,
+        deadline: float | None,
+        timeout: float | None,
+        lease_s: float,
+        queued: tuple[str, float] | None = None,
+    ) -> int:
+        leased: dict[int, Lease] = {}
+        refreshed = -WAITER_REFRESH_S
         while True:
-            leased: dict[int, Lease] = {}
-            start = random.randrange(self.limit)
-            for k in range(self.limit):
-                slot = (start + k) % self.limit
-                got = self._backend.try_acquire(slot, lease_s)
-                if got is True:
-                    return slot
-                if isinstance(got, Lease):
-                    leased[slot] = got
+            turn, near = True, True
+            if queued is not None:
+                refresh = time.monotonic() - refreshed >= WAITER_REFRESH_S
+                turn, near = self._backend.wait_turn(queued[0], queued[1], refresh)
+                if refresh:
+                    refreshed = time.monotonic()
+            if turn:
+                leased = {}
+                start = random.randrange(self.limit)
+                for k in range(self.limit):
+                    slot = (start + k) % self.limit
+                    got = self._backend.try_acquire(slot, lease_s)
+                    if got is True:
+                        return slot
+                    if isinstance(got, Lease):
+                        leased[slot] = got
             if deadline is not None and time.monotonic() >= deadline:
                 raise SlotTimeout(self._timeout_message(timeout, leased))
-            time.sleep(self.poll_interval * random.uniform(0.5, 1.5))
+            pause = self.poll_interval * (1 if near else 4)
+            time.sleep(pause * random.uniform(0.5, 1.5))
 
     def _timeout_message(self, timeout: float | None, leased: dict[int, Lease]) -> str:
         msg = (

@@ -121,3 +121,51 @@ def test_without_slots_the_server_sees_more(server: ConverseServer) -> None:
 def test_limit_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         CallSlots(0, lock_dir=tmp_path)
+
+
+def _waiting(b: dict) -> int:
+    import sqlalchemy as sa
+
+    from filings_pipeline.analysis.call_limit import WAITER_TABLE
+
+    engine = sa.create_engine(b["db_url"])
+    try:
+        with engine.connect() as conn:
+            q = sa.text(f"SELECT count(*) FROM {WAITER_TABLE} WHERE classid = :c")
+            return int(conn.execute(q, {"c": b["classid"]}).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_lower_priority_goes_first(backend: dict) -> None:
+    """PostgreSQL: a waiter of an older step (lower priority) is served before one that came
+    earlier with a higher value; equal priorities are served first come, first served."""
+    # the later waiter polls 25 times as often: without the queue it would win the slot
+    holder = slots_for(backend, 1)
+    late = slots_for(backend, 1, poll_interval=0.002)
+    early = slots_for(backend, 1, poll_interval=0.05)
+    order: list[str] = []
+
+    def wait(slots: CallSlots, name: str, priority: float) -> None:
+        with slots.acquire(priority=priority, timeout=30):
+            order.append(name)
+            time.sleep(0.1)
+
+    with holder.acquire():
+        threads = []
+        for name, slots, prio, n in (("later step", late, 2.0, 1), ("older step", early, 1.0, 2)):
+            threads.append(threading.Thread(target=wait, args=(slots, name, prio)))
+            threads[-1].start()
+            deadline = time.monotonic() + 10
+            while _waiting(backend) < n and time.monotonic() < deadline:
+                time.sleep(0.02)
+        assert _waiting(backend) == 2
+        time.sleep(0.2)  # both keep polling; neither may take the held slot
+        assert order == []
+    for t in threads:
+        t.join()
+    assert order == ["older step", "later step"]
+    assert _waiting(backend) == 0  # a waiter leaves the queue once served
+    for s in (holder, late, early):
+        s.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -18,10 +17,7 @@ from filings_pipeline.analysis.pricing import price_for
 from filings_pipeline.analysis.prompt import PROMPT_VERSION
 from filings_pipeline.cli import main
 from filings_pipeline.defs.ingest.assets import filings
-from filings_pipeline.devtools.deployment import write_instance_yaml
-from filings_pipeline.sample import generate_mirror
-from filings_pipeline.store import AnalysisRecord, ContentStore
-from filings_pipeline_tests.dagster_layer.conftest import make_resources
+from filings_pipeline.store import AnalysisRecord
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 DAYS = [date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19)]
@@ -39,34 +35,14 @@ def test_estimate_uses_measured_tokens_or_the_stated_default() -> None:
 
 
 @pytest.fixture
-def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def deployment(batch_world):
     """An instance at DAGSTER_HOME with two of three days ingested, 3 filings analysed."""
-    home = tmp_path / "home"
-    write_instance_yaml(home, "sqlite")
-    content = f"sqlite:///{tmp_path / 'content.db'}"
-    root = tmp_path / "mirror"
-    generate_mirror(root, DAYS, filings_per_day=5, bad_filings=False)
-    env = {
-        "DAGSTER_HOME": str(home),
-        "FILINGS_DB_URL": content,
-        "FILINGS_SOURCE": "sample",
-        "FILINGS_SAMPLE_DIR": str(root),
-        "FILINGS_DATA_DIR": str(tmp_path / "data"),
-        "FILINGS_ANALYZER": "bedrock",
-        "BEDROCK_MODEL_ID": MODEL,
-        "AWS_REGION": "us-east-1",
-    }
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    store = ContentStore(content)
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        for day in DAYS[:2]:
-            dg.materialize(
-                [filings],
-                partition_key=day.isoformat(),
-                instance=instance,
-                resources=make_resources(content, tmp_path / "site"),
-            )
+    world = batch_world(
+        DAYS, per_day=5, FILINGS_ANALYZER="bedrock", BEDROCK_MODEL_ID=MODEL, AWS_REGION="us-east-1"
+    )
+    for day in DAYS[:2]:
+        world.materialize([filings], day.isoformat())
+    store = world.store
     for i, acc in enumerate(store.accessions_for_day(DAYS[0])[:3]):
         store.save_analysis(
             AnalysisRecord(
@@ -82,7 +58,7 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
                 created_at=datetime.now(UTC),
             )
         )
-    return home, store, env
+    return world.home, store, world.env
 
 
 def _expected_usd() -> float:
