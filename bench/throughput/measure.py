@@ -39,6 +39,7 @@ class StepSpan:
 class RunSpan:
     run_id: str
     times: dict[str, float] = field(default_factory=dict)
+    follows: str | None = None  # a follow-up run: the run it follows (filings/follows)
 
 
 @dataclass
@@ -47,6 +48,10 @@ class EventLog:
 
     steps: list[StepSpan]
     runs: list[RunSpan]
+
+    @property
+    def runs_by_id(self) -> dict[str, RunSpan]:
+        return {r.run_id: r for r in self.runs}
 
     def spans(self, step: str) -> list[Interval]:
         return [(s.start, s.end) for s in self.steps if s.step == step and s.end is not None]
@@ -60,9 +65,11 @@ def read_event_log(dagster_db_url: str, since: float) -> EventLog:
         "SELECT run_id, step_key, dagster_event_type, event FROM event_logs "
         "WHERE dagster_event_type IN :types ORDER BY id"
     ).bindparams(sa.bindparam("types", expanding=True))
+    follows_q = sa.text("SELECT run_id, value FROM run_tags WHERE key = :k")
     try:
         with engine.connect() as conn:
             rows = conn.execute(query, {"types": types}).all()
+            follows = dict(conn.execute(follows_q, {"k": "filings/follows"}).all())
     finally:
         engine.dispose()
     open_steps: dict[tuple[str, str], StepSpan] = {}
@@ -81,6 +88,8 @@ def read_event_log(dagster_db_url: str, since: float) -> EventLog:
         elif (run_id, step_key) in open_steps:
             span = open_steps.pop((run_id, step_key))
             span.end, span.ok = ts, kind == "STEP_SUCCESS"
+    for run in runs.values():
+        run.follows = follows.get(run.run_id)
     return EventLog(steps, list(runs.values()))
 
 
@@ -146,12 +155,25 @@ def profile(log: EventLog, calls: list[dict[str, Any]], t0: float, end: float) -
     last_call = max((c["end"] for c in calls), default=None)
     call_spans = [(c["start"], c["end"]) for c in calls]
     busy = sum(b - a for a, b in union(call_spans))
+    by_depth = in_flight_seconds(call_spans)
+    by_id = log.runs_by_id
+    follow_ups = [
+        r.times["enqueued"] - by_id[r.follows].times["ended"]
+        for r in log.runs
+        if r.follows in by_id and "enqueued" in r.times and "ended" in by_id[r.follows].times
+    ]
     return {
         "runs": len(log.runs),
         "launch_to_first_enqueued_s": round(first_enqueued - t0, 2) if first_enqueued else None,
         "launch_to_first_call_s": round(first_call - t0, 2) if first_call else None,
         "last_call_to_end_s": round(end - last_call, 2) if last_call else None,
         "calls_any_in_flight_s": round(busy, 2),
+        # between the first call and the last: seconds with 5 (the cap) calls in flight
+        "calls_5_in_flight_s": round(sum(v for k, v in by_depth.items() if k >= 5), 2),
+        "calls_first_to_last_s": round(last_call - first_call, 2) if calls else None,
+        # a day's render + publish run queued this long after its ingest + analyses run ended
+        "median_follow_up_s": _median(follow_ups),
+        "max_follow_up_s": round(max(follow_ups), 2) if follow_ups else None,
         "median_queued_s": _median(
             [g for r in log.runs if (g := _gap(r, "enqueued", "starting")) is not None]
         ),
@@ -161,6 +183,19 @@ def profile(log: EventLog, calls: list[dict[str, Any]], t0: float, end: float) -
         "median_run_to_first_step_s": _median(step_startup),
         "median_step_s": {k: _median(v) for k, v in sorted(durations.items())},
     }
+
+
+def in_flight_seconds(spans: list[Interval]) -> dict[int, float]:
+    """Seconds spent with k calls in flight, for each k (a sweep over starts and ends)."""
+    edges = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
+    out: dict[int, float] = defaultdict(float)
+    depth, prev = 0, None
+    for t, step in edges:
+        if prev is not None and depth > 0:
+            out[depth] += t - prev
+        depth += step
+        prev = t
+    return dict(out)
 
 
 def call_stats(calls: list[dict[str, Any]]) -> tuple[int, int, int]:

@@ -78,7 +78,11 @@ class Outcome:
 
 
 def run_backfill(
-    dep: BenchDeployment, scenario: Scenario, timeout_s: float, echo: Any = print
+    dep: BenchDeployment,
+    scenario: Scenario,
+    timeout_s: float,
+    echo: Any = print,
+    split: bool = True,
 ) -> Outcome:
     """Launch the scenario as the CLI's `backfill` does (plan on the instance, only what is
     missing, one run per day onto the queue under one batch tag) and wait for it to end."""
@@ -108,7 +112,9 @@ def run_backfill(
         if not plan.runs():
             echo(f"  [{planned - t0:6.1f}s] nothing to do: {len(keys)} days up to date")
             return Outcome(t0, "NOTHING_TO_DO", load, ended=planned, plan=info)
-        launched = launch_batch(dep.url, plan, new_batch_id(), {"filings/launched_by": "bench"})
+        launched = launch_batch(
+            dep.url, plan, new_batch_id(), {"filings/launched_by": "bench"}, split=split
+        )
         info["first_queued_s"] = round(planned - t0 + (launched.first_queued_s or 0), 2)
         info["all_queued_s"] = round(time.time() - t0, 2)
         deadline = time.monotonic() + timeout_s

@@ -7,23 +7,18 @@ from __future__ import annotations
 import json
 import time
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 import pytest
 from click.testing import CliRunner
 
 from filings_pipeline.cli import main
-from filings_pipeline.cli.instance import set_pool_limits
 from filings_pipeline.cli.server import DagsterDev
 from filings_pipeline.defs.analysis.assets import analyses
 from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.publishing.assets import published_articles
 from filings_pipeline.defs.rendering.assets import rendered_articles
-from filings_pipeline.devtools.deployment import write_instance_yaml
-from filings_pipeline.phases.catalog import BATCH_TAG
-from filings_pipeline.sample import generate_mirror
-from filings_pipeline_tests.dagster_layer.conftest import make_resources
+from filings_pipeline.phases.catalog import BATCH_TAG, FOLLOW_UP_TAG, FOLLOWS_TAG
 
 pytestmark = pytest.mark.integration
 DAYS = [date(2026, 11, d) for d in (16, 17, 18, 19)]
@@ -32,34 +27,14 @@ LLM, RENDER = ("filings/llm", "bedrock"), ("filings/render", "jinja")
 
 
 def test_cli_batch_is_queued_at_once_with_honest_tags_and_cancels(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, figures: dict
+    batch_world, figures: dict
 ) -> None:
-    home = tmp_path / "home"
-    write_instance_yaml(home, "sqlite")
-    set_pool_limits(home)
-    content = f"sqlite:///{tmp_path / 'content.db'}"
-    mirror = tmp_path / "mirror"
-    generate_mirror(mirror, DAYS, filings_per_day=3, bad_filings=False)
-    env = {
-        "DAGSTER_HOME": str(home),
-        "FILINGS_DB_URL": content,
-        "FILINGS_SOURCE": "sample",
-        "FILINGS_SAMPLE_DIR": str(mirror),
-        "FILINGS_DATA_DIR": str(tmp_path / "data"),
-        "FILINGS_SITE_DIR": str(tmp_path / "site"),
-        "FILINGS_START_DATE": "2026-11-02",
-        "FILINGS_ANALYZER": "offline",
-        "FILINGS_NEW_FILINGS_SENSOR": "stopped",
-    }
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
+    world = batch_world(DAYS, pools=True)
+    env, home = world.env, world.home
     a, b, c, d = (x.isoformat() for x in DAYS)
-    resources = make_resources(content, tmp_path / "site")
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        for day, upto in ((b, 2), (c, 3), (d, 4)):  # a: nothing yet
-            result = dg.materialize(ALL[:upto], partition_key=day, instance=instance,
-                                    resources=resources)  # fmt: skip
-            assert result.success
+    for day, upto in ((b, 2), (c, 3), (d, 4)):  # a: nothing yet
+        world.materialize(ALL[:upto], day)
+    with world.instance() as instance:
         before = instance.get_runs_count()
     with DagsterDev(home, env=env, daemon=False) as web:
         t0 = time.monotonic()
@@ -83,7 +58,14 @@ def test_cli_batch_is_queued_at_once_with_honest_tags_and_cancels(
             # queued, with no daemon anywhere: the command itself put them on the queue
             assert {r.status for r in runs} == {dg.DagsterRunStatus.QUEUED}
             tags = {day: set(r.tags.items()) for day, r in by_day.items()}
-            assert LLM in tags[a] and RENDER in tags[a]
+            # a's first stage: ingest + analyses, the Bedrock tag only; its render + publish
+            # follows once it succeeded (named in filings/then)
+            assert {k.to_user_string() for k in by_day[a].asset_selection} == {
+                "filings",
+                "analyses",
+            }
+            assert LLM in tags[a] and RENDER not in tags[a]
+            assert (FOLLOW_UP_TAG, "published_articles") in tags[a]
             assert LLM not in tags[b] and RENDER in tags[b]
             assert LLM not in tags[c] and RENDER not in tags[c]
             assert ("filings/phase", "publish") in tags[c]
@@ -110,3 +92,150 @@ def test_cli_batch_is_queued_at_once_with_honest_tags_and_cancels(
         "runs": 3,
         "note": "measured, not asserted; the machine is shared",
     }
+
+
+def _runs(world, batch: str) -> list:
+    with world.instance() as instance:
+        return instance.get_runs(dg.RunsFilter(tags={BATCH_TAG: batch}))
+
+
+def test_a_launch_failing_half_way_prints_the_batch_id_to_cancel(
+    batch_world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The webserver goes away after the first day's run is queued: the command fails, and says
+    which batch holds that run, so `cancel` can stop it (here without a webserver: queued)."""
+    from filings_pipeline.cli.batches import launch as batch_launch
+
+    world = batch_world(DAYS[:3])
+    web = DagsterDev(world.home, env=world.env, daemon=False).start()
+    real = batch_launch.launch_asset_run
+
+    def then_stop(*args, **kwargs):
+        run_id = real(*args, **kwargs)
+        web.stop()  # the next launchRun meets a closed port: a real ConnectionError
+        return run_id
+
+    monkeypatch.setattr(batch_launch, "launch_asset_run", then_stop)
+    try:
+        out = CliRunner().invoke(
+            main, ["backfill", "--start", "2026-11-16", "--end", "2026-11-18", "--url", web.url]
+        )
+    finally:
+        web.stop()
+    assert out.exit_code == 1, out.output
+    batch = out.output.split("Batch ", 1)[1].split(":", 1)[0]
+    assert "refused a run for 2026-11-17" in out.output
+    assert "1 run(s) were queued before that" in out.output
+    assert f"filings-pipeline cancel {batch}" in out.output
+    queued = _runs(world, batch)
+    assert [r.tags["dagster/partition"] for r in queued] == ["2026-11-16"]
+    cancel = CliRunner().invoke(main, ["cancel", batch, "--url", web.url])
+    assert cancel.exit_code == 0, cancel.output
+    assert "1 queued run(s) canceled" in cancel.output
+    assert {r.status for r in _runs(world, batch)} == {dg.DagsterRunStatus.CANCELED}
+
+
+def test_stale_days_job_with_launch_queues_the_plan_as_a_batch(
+    batch_world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The UI's way: stale_days_job with launch: true plans on the instance and launches the
+    missing days through FILINGS_DAGSTER_URL, with the same tags and stages as the CLI."""
+    from filings_pipeline.defs.backfills import stale_days_job
+    from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource
+
+    world = batch_world(DAYS[:3])
+    a, b, c = (x.isoformat() for x in DAYS[:3])
+    world.materialize(ALL, b)  # b is up to date: a and c are launched
+    with DagsterDev(world.home, env=world.env, daemon=False) as web:
+        # the op reads FILINGS_DAGSTER_URL through settings(), like a deployed run would
+        monkeypatch.setenv("FILINGS_DAGSTER_URL", web.url)
+        config = {"start": a, "end": c, "launch": True}
+        with world.instance() as instance:
+            result = stale_days_job.execute_in_process(
+                run_config={"ops": {"list_stale_days": {"config": config}}},
+                instance=instance,
+                resources={
+                    "analyzer": AnalyzerResource(kind="offline"),
+                    "store": ContentStoreResource(db_url=world.content),
+                },
+            )
+    assert result.success
+    meta = next(
+        e.event_specific_data.metadata
+        for e in result.all_events
+        if e.event_type_value == "STEP_OUTPUT" and e.step_key == "list_stale_days"
+    )
+    assert meta["days_to_run"].value == 2
+    batch = meta["batch_id"].value
+    runs = {r.tags["dagster/partition"]: r for r in _runs(world, batch)}
+    assert sorted(runs) == [a, c]
+    assert {r.status for r in runs.values()} == {dg.DagsterRunStatus.QUEUED}
+    assert {r.tags["filings/launched_by"] for r in runs.values()} == {"stale-days-job"}
+    # a: ingest + analyses first (render + publish follow); c, the last day: one run
+    assert {k.to_user_string() for k in runs[a].asset_selection} == {"filings", "analyses"}
+    assert runs[a].tags[FOLLOW_UP_TAG] == "published_articles"
+    assert LLM in runs[a].tags.items() and RENDER not in runs[a].tags.items()
+    assert len(runs[c].asset_selection) == 4 and FOLLOW_UP_TAG not in runs[c].tags
+    assert LLM in runs[c].tags.items() and RENDER in runs[c].tags.items()
+
+
+def _wait(pred, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        got = pred()
+        if got:
+            return got
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+
+
+def test_cancel_stops_started_runs_and_queues_no_follow_up(batch_world, tmp_path) -> None:
+    """With a daemon: a batch's first run is STARTED (its analyses wait on a slow model) when
+    `cancel` runs; cancel asks it to stop through the webserver, it ends CANCELED, the queued
+    run never starts, and the follow-up sensor queues no render + publish for the batch."""
+    from filings_pipeline.devtools.converse_server import ConverseServer
+
+    slow = ConverseServer(latency_s=20.0, log_path=tmp_path / "calls.jsonl").start()
+    try:
+        world = batch_world(
+            DAYS[:2],
+            per_day=2,
+            FILINGS_ANALYZER="bedrock",
+            BEDROCK_ENDPOINT_URL=slow.url,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_REGION="us-east-1",
+            FILINGS_MAX_CALLS_IN_FLIGHT="1",  # the second day's run waits for the first's
+            FILINGS_ANALYZER_WORKERS="1",
+        )
+        with DagsterDev(world.home, env=world.env) as web:
+            out = CliRunner().invoke(
+                main,
+                ["backfill", "--start", "2026-11-16", "--end", "2026-11-17", "--url", web.url],
+            )
+            assert out.exit_code == 0, out.output
+            batch = out.output.split("Batch ", 1)[1].split(":", 1)[0]
+            _wait(
+                lambda: any(r.status == dg.DagsterRunStatus.STARTED for r in _runs(world, batch)),
+                240,
+                "a run of the batch to start",
+            )
+            _wait(lambda: slow.in_flight() >= 1, 120, "a model call in flight")
+            cancel = CliRunner().invoke(main, ["cancel", batch, "--url", web.url])
+            assert cancel.exit_code == 0, cancel.output
+            assert "started run(s) asked to stop" in cancel.output
+            assert "0 started run(s) asked to stop" not in cancel.output
+            _wait(
+                lambda: {r.status for r in _runs(world, batch)} <= {dg.DagsterRunStatus.CANCELED},
+                240,
+                "every run of the batch to end canceled",
+            )
+            time.sleep(12)  # two sensor daemon loops: no follow-up may appear
+            runs = _runs(world, batch)
+            assert len(runs) == 2 and not any(FOLLOWS_TAG in r.tags for r in runs)
+            status = json.loads(
+                CliRunner().invoke(main, ["status", "--backfill", batch, "--json"]).output
+            )
+            assert status["status"] == "CANCELED"
+    finally:
+        slow.stop()

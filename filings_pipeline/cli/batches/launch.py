@@ -12,7 +12,7 @@ Each day runs in two stages (``day_stages``): its ingest + analyses first (the r
 ``batch_follow_up_sensor`` (``defs/batches.py``). A whole-day run would carry both the Bedrock
 and the render tag, so the render run limit (3) would cap the days analysing at once at 3 and
 leave two of the five Bedrock call slots idle; split, up to five days analyse while earlier
-days render and publish.
+days render and publish. The batch's last day runs whole (nothing would overlap its render).
 """
 
 from __future__ import annotations
@@ -73,15 +73,21 @@ def launch_batch(
     batch_id: str,
     extra_tags: Mapping[str, str] | None = None,
     on_run: Callable[[str, str], None] | None = None,
+    split: bool = True,
 ) -> Launched:
     """Launch each day of the plan's first run, with the tags of the assets it runs; a day
     that analyses and renders names its second stage in FOLLOW_UP_TAG for the follow-up
-    sensor. Raises PartialLaunch (with the batch id) when a launch fails after others."""
+    sensor. Raises PartialLaunch (with the batch id) when a launch fails after others.
+    ``split=False`` (the benchmark's comparison) launches each day as one run."""
     t0 = time.monotonic()
     location = repository_location(url)
     out = Launched(batch_id)
-    for day, assets in plan.runs():
-        first, *rest = day_stages(assets)
+    days = plan.runs()
+    for i, (day, assets) in enumerate(days):
+        # The last day runs whole: no later day's analyses could overlap its rendering, and a
+        # second stage would only add a sensor tick and a process start to the batch's end.
+        last = i == len(days) - 1
+        first, *rest = day_stages(assets) if split and not last else [assets]
         tags = {**tags_for(first), **(extra_tags or {}), BATCH_TAG: batch_id}
         if rest:
             tags[FOLLOW_UP_TAG] = rest[0][-1]
