@@ -133,6 +133,11 @@ def main(
     keep_for_rerun: dict[str, BenchDeployment] = {}
     out: dict[str, dict] = {}
     click.echo(f"work folder {work}; latency {latency}s; scenarios {','.join(wanted)}")
+    if not report.bytecode_cached():
+        click.echo(
+            "warning: no compiled bytecode for dagster in this environment: every run process "
+            "compiles its imports (python -m compileall -q .venv/lib; pip does it at install)"
+        )
     started = datetime.now(UTC)
     try:
         pg_version = databases.server_version()
