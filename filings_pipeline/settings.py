@@ -103,7 +103,7 @@ class Settings:
     max_document_mb: float = _f(lambda: _number("EDGAR_MAX_DOCUMENT_MB", float, 50.0))
     # the analyzer
     analyzer: str = _f(lambda: _env("FILINGS_ANALYZER", "offline"))
-    analyzer_workers: int = _f(lambda: _number("FILINGS_ANALYZER_WORKERS", int, 5))
+    analyzer_workers: int = _f(lambda: _number("FILINGS_ANALYZER_WORKERS", int, 8))
     max_calls_in_flight: int = _f(lambda: _number("FILINGS_MAX_CALLS_IN_FLIGHT", int, 5))
     bedrock_model_id: str = _f(lambda: _env("BEDROCK_MODEL_ID", DEFAULT_MODEL_ID))
     aws_region: str = _f(lambda: _env("AWS_REGION") or _env("AWS_DEFAULT_REGION"))

@@ -36,7 +36,7 @@ class Limits:
     max_runs: int = 10  # concurrency.runs.max_concurrent_runs
     pools: dict[str, int] = field(default_factory=lambda: dict(POOL_LIMITS))
     call_slots: int = 5  # deployment-wide calls in flight (CallSlots)
-    workers: int = 5  # threads per analysis step
+    workers: int = 8  # threads per analysis step (FILINGS_ANALYZER_WORKERS default)
 
     @classmethod
     def all_one(cls) -> Limits:

@@ -88,7 +88,7 @@ class AnalyzerResource(dg.ConfigurableResource):
     profile_name: str = ""  # empty: AWS_PROFILE / default chain
     endpoint_url: str = ""  # empty: BEDROCK_ENDPOINT_URL or AWS's endpoint
     budget_usd: float | None = None  # per run; None: BEDROCK_RUN_BUDGET_USD, else no budget
-    workers: int | None = None  # threads per step; None: FILINGS_ANALYZER_WORKERS, else 5
+    workers: int | None = None  # threads per step; None: FILINGS_ANALYZER_WORKERS, else 8
     max_calls_in_flight: int | None = None  # None: FILINGS_MAX_CALLS_IN_FLIGHT, else 5
     slot_wait_seconds: float | None = None  # None: FILINGS_SLOT_WAIT_SECONDS, else 3600
     _analyzer: Any = PrivateAttr(default=None)

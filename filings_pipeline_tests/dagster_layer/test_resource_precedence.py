@@ -85,7 +85,7 @@ ROWS: list[tuple[Callable[..., Any], str, str, Any, str, Any, Callable[[Any], An
      _bedrock("endpoint_url")),
     (AnalyzerResource, "budget_usd", "BEDROCK_RUN_BUDGET_USD", 1.5, "2.5", None,
      _bedrock("budget_usd")),
-    (_analyzer(kind="bedrock"), "workers", "FILINGS_ANALYZER_WORKERS", 2, "3", 5,
+    (_analyzer(kind="bedrock"), "workers", "FILINGS_ANALYZER_WORKERS", 2, "3", 8,
      lambda r: r.step_workers()),
     (_analyzer(**BEDROCK), "max_calls_in_flight", "FILINGS_MAX_CALLS_IN_FLIGHT", 2, "3", 5,
      lambda r: r.get().slots.limit),
