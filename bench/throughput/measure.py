@@ -40,6 +40,8 @@ class RunSpan:
     run_id: str
     times: dict[str, float] = field(default_factory=dict)
     follows: str | None = None  # a follow-up run: the run it follows (filings/follows)
+    day: str = ""
+    stage: str = ""  # "analyse" (ingest + analyses), "render" (its follow-up) or "whole"
 
 
 @dataclass
@@ -65,11 +67,16 @@ def read_event_log(dagster_db_url: str, since: float) -> EventLog:
         "SELECT run_id, step_key, dagster_event_type, event FROM event_logs "
         "WHERE dagster_event_type IN :types ORDER BY id"
     ).bindparams(sa.bindparam("types", expanding=True))
-    follows_q = sa.text("SELECT run_id, value FROM run_tags WHERE key = :k")
+    tags_q = sa.text("SELECT run_id, key, value FROM run_tags WHERE key IN :keys").bindparams(
+        sa.bindparam("keys", expanding=True)
+    )
+    keys = ["filings/follows", "filings/then", "dagster/partition"]
+    tags: dict[str, dict[str, str]] = defaultdict(dict)
     try:
         with engine.connect() as conn:
             rows = conn.execute(query, {"types": types}).all()
-            follows = dict(conn.execute(follows_q, {"k": "filings/follows"}).all())
+            for run_id, key, value in conn.execute(tags_q, {"keys": keys}).all():
+                tags[run_id][key] = value
     finally:
         engine.dispose()
     open_steps: dict[tuple[str, str], StepSpan] = {}
@@ -89,7 +96,10 @@ def read_event_log(dagster_db_url: str, since: float) -> EventLog:
             span = open_steps.pop((run_id, step_key))
             span.end, span.ok = ts, kind == "STEP_SUCCESS"
     for run in runs.values():
-        run.follows = follows.get(run.run_id)
+        t = tags.get(run.run_id, {})
+        run.follows = t.get("filings/follows")
+        run.day = t.get("dagster/partition", "")
+        run.stage = "render" if run.follows else ("analyse" if "filings/then" in t else "whole")
     return EventLog(steps, list(runs.values()))
 
 
@@ -196,6 +206,15 @@ def in_flight_seconds(spans: list[Interval]) -> dict[int, float]:
         depth += step
         prev = t
     return dict(out)
+
+
+def run_timeline(log: EventLog, t0: float) -> list[dict[str, Any]]:
+    """Each run's day, stage and milestones (seconds from the command), by enqueue time."""
+    out = [
+        {"day": r.day, "stage": r.stage, **{k: round(v - t0, 1) for k, v in r.times.items()}}
+        for r in log.runs
+    ]
+    return sorted(out, key=lambda r: r.get("enqueued", 1e9))
 
 
 def call_stats(calls: list[dict[str, Any]]) -> tuple[int, int, int]:

@@ -17,6 +17,7 @@ from bench.throughput.measure import (
     peak_overlap,
     profile,
     read_event_log,
+    run_timeline,
 )
 from filings_pipeline.devtools.converse_server import peak_in_flight, read_call_log
 from filings_pipeline.phases.catalog import ASSETS, PIPELINE_TAGS
@@ -227,6 +228,7 @@ def measure(
         "filings_per_s": round(scenario.filings / makespan, 4) if makespan > 0 else None,
         "speedup": None,
         "profile": (prof := profile(log, calls, t0, end)),
+        "runs": run_timeline(log, t0),
         # the same, with the clock started when the first run reached the queue (after the
         # backfill daemon's 30 s loop picked the backfill up)
         "utilisation_from_first_enqueued": _from_enqueued(bound, makespan, prof),

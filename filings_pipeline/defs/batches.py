@@ -6,7 +6,10 @@ batch runs that succeeded with that tag and requests one run of the rest per day
 render tag (never the Bedrock one), the batch tag (so `status`, `cancel` and the per-batch run
 limit see it) and ``filings/follows`` = the first run's id. The run key is the first run's id,
 so a day is followed up once however often the sensor looks. A batch that was canceled
-(``filings/batch_canceled`` on its runs) gets no follow-ups.
+(``filings/batch_canceled`` on its runs) gets no follow-ups. For a recent day, the render
+automation may take the day up first (its eager condition sees the analyses just made): then
+no follow-up is queued, and the first run is tagged ``filings/followed_by=elsewhere`` so
+`status` does not wait for one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from filings_pipeline.phases.catalog import (
     BATCH_TAG,
     CANCELED_TAG,
     FOLLOW_UP_TAG,
+    FOLLOWED_ELSEWHERE_TAG,
     FOLLOWS_TAG,
     RENDER,
     follow_up_assets,
@@ -56,12 +60,23 @@ def batch_follow_up_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResu
         order_by="update_timestamp",
         ascending=True,
     )
+    ids = [r.dagster_run.run_id for r in records]
+    followed = {
+        r.tags[FOLLOWS_TAG]
+        for r in (context.instance.get_runs(dg.RunsFilter(tags={FOLLOWS_TAG: ids})) if ids else [])
+    }
     requests = []
     for rec in records:
         run = rec.dagster_run
         if CANCELED_TAG in run.tags or BATCH_TAG not in run.tags:
             continue
+        if FOLLOWED_ELSEWHERE_TAG in run.tags or run.run_id in followed:
+            continue  # done: its follow-up exists (or another run rendered the day)
         assets = follow_up_assets(run.tags[FOLLOW_UP_TAG])
+        day = run.tags["dagster/partition"]
+        if _taken_up_elsewhere(context.instance, run.run_id, day, assets[0]):
+            context.instance.add_run_tags(run.run_id, {FOLLOWED_ELSEWHERE_TAG: "elsewhere"})
+            continue
         tags = {
             **tags_for(assets),
             **{k: run.tags[k] for k in CARRIED_TAGS if k in run.tags},
@@ -71,7 +86,7 @@ def batch_follow_up_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResu
         requests.append(
             dg.RunRequest(
                 run_key=f"follow-up:{run.run_id}",
-                partition_key=run.tags["dagster/partition"],
+                partition_key=day,
                 asset_selection=[dg.AssetKey(a) for a in assets],
                 tags=tags,
             )
@@ -81,3 +96,27 @@ def batch_follow_up_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResu
         run_requests=requests,
         cursor=cursor.astimezone(UTC).isoformat() if cursor else context.cursor,
     )
+
+
+IN_PROGRESS = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+def _taken_up_elsewhere(instance: dg.DagsterInstance, first_run: str, day: str, asset: str) -> bool:
+    """Another run (not this day's follow-up) is rendering the day, or rendered it after its
+    analyses were made (e.g. the render automation, for a recent day)."""
+    key = dg.AssetKey(asset)
+    busy = instance.get_runs(dg.RunsFilter(tags={"dagster/partition": day}, statuses=IN_PROGRESS))
+    if any(key in (r.asset_selection or ()) and r.tags.get(FOLLOWS_TAG) != first_run for r in busy):
+        return True
+    latest = {
+        a: instance.get_latest_storage_id_by_partition(
+            dg.AssetKey(a), dg.DagsterEventType.ASSET_MATERIALIZATION, partitions={day}
+        ).get(day, -1)
+        for a in (asset, "analyses")
+    }
+    return latest[asset] > latest["analyses"] >= 0

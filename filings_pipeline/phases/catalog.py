@@ -100,6 +100,8 @@ BATCH_TAG = "filings/batch"
 # the analyses of later days overlap the rendering of earlier ones.
 FOLLOW_UP_TAG = "filings/then"
 FOLLOWS_TAG = "filings/follows"
+# Set on a first run whose day another run (the render automation) rendered instead.
+FOLLOWED_ELSEWHERE_TAG = "filings/followed_by"
 # `cancel` tags every run of the batch with this, so no follow-up is queued after it.
 CANCELED_TAG = "filings/batch_canceled"
 

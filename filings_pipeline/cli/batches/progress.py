@@ -18,6 +18,7 @@ from filings_pipeline.phases.catalog import (
     BATCH_TAG,
     CANCELED_TAG,
     FOLLOW_UP_TAG,
+    FOLLOWED_ELSEWHERE_TAG,
     FOLLOWS_TAG,
     follow_up_assets,
     phase_of,
@@ -79,7 +80,8 @@ def batch_progress(
             else:
                 p.running += 1
         then = run.tags.get(FOLLOW_UP_TAG)
-        if then and run.run_id not in followed:  # its render + publish not queued yet
+        if then and run.run_id not in followed and FOLLOWED_ELSEWHERE_TAG not in run.tags:
+            # its render + publish not queued yet
             for asset in follow_up_assets(then):
                 p = phases.setdefault(asset, PhaseProgress(asset))
                 p.targeted += 1

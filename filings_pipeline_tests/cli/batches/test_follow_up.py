@@ -19,6 +19,7 @@ from filings_pipeline.phases.catalog import (
     BATCH_TAG,
     CANCELED_TAG,
     FOLLOW_UP_TAG,
+    FOLLOWED_ELSEWHERE_TAG,
     FOLLOWS_TAG,
     day_stages,
 )
@@ -120,3 +121,23 @@ def test_a_canceled_batch_gets_no_follow_up(world) -> None:
     assert _requests(instance).run_requests == []
     progress = batch_progress(instance, "b2")
     assert progress is not None and progress.status == "CANCELED"
+
+
+def test_a_day_the_render_automation_took_up_gets_no_follow_up(world) -> None:
+    """A recent day: the render automation rendered it after the batch's analyses (a run
+    without the batch tag); the sensor queues nothing and `status` does not wait for it."""
+    instance, resources = world
+    run_id = _first_stage(instance, resources, DAYS[0], "b3")
+    automation = dg.materialize(
+        ALL,
+        selection=[rendered_articles, published_articles],
+        partition_key=DAYS[0].isoformat(),
+        resources=resources,
+        instance=instance,
+        tags={"filings/phase": "render"},
+    )
+    assert automation.success
+    assert _requests(instance).run_requests == []
+    assert instance.get_run_by_id(run_id).tags[FOLLOWED_ELSEWHERE_TAG] == "elsewhere"
+    progress = batch_progress(instance, "b3")
+    assert progress is not None and progress.status == "COMPLETED_SUCCESS"
