@@ -55,11 +55,13 @@ def configuration(tuned: bool) -> dict[str, object]:
     }
 
 
-WHOLE = "; comparison (--whole-days): each day in one run, not two stages"
+TWO = (
+    "; comparison (--two-stages): each day's ingest + analyses, then its render + publish "
+    "queued by the follow-up sensor (the last day in one run)"
+)
 LAUNCH = {
     "backfill": "as the CLI's backfill: plan on the instance (only what is missing), one "
-    "GraphQL launchRun per day onto the queue under filings/batch (its ingest + analyses; the "
-    "follow-up sensor queues its render + publish), tags per run (tags_for)",
+    "GraphQL launchRun per day onto the queue under filings/batch, tags per run (tags_for)",
     "runs": "GraphQL launchRun, one run of the four assets per day, PIPELINE_TAGS",
 }
 
@@ -89,10 +91,10 @@ def _mirror(root: Path, scenario: Scenario) -> Path:
     help="backfill: launchPartitionBackfill (the CLI's way); runs: one queued run per day.",
 )
 @click.option(
-    "--whole-days",
+    "--two-stages",
     is_flag=True,
-    help="Comparison: each day in one run (Bedrock + render tags) instead of the CLI's two "
-    "stages (ingest + analyses, then render + publish queued by the follow-up sensor).",
+    help="Comparison (FILINGS_BATCH_TWO_STAGES): each day's ingest + analyses, then its "
+    "render + publish queued by the follow-up sensor, instead of one run per day.",
 )
 @click.option("--keep", is_flag=True, help="Keep the work folder (logs, call log, site).")
 @click.option("--timeout", type=float, default=1800.0, show_default=True, help="Per scenario.")
@@ -108,7 +110,7 @@ def main(
     quick: bool,
     tuned: bool,
     launch: str,
-    whole_days: bool,
+    two_stages: bool,
     keep: bool,
     timeout: float,
     results: Path,
@@ -116,8 +118,8 @@ def main(
     """Measure makespan, utilisation and peaks of the pipeline under the real daemon."""
     if launch == "runs" and results == REPO_ROOT / "bench" / "results":
         results = results / "launch-runs"  # a variant: keep latest.json for the CLI's path
-    if whole_days and results == REPO_ROOT / "bench" / "results":
-        results = results / "whole-days"  # a variant, like --launch runs
+    if two_stages and results == REPO_ROOT / "bench" / "results":
+        results = results / "two-stages"  # a variant, like --launch runs
     if quick:
         results = results / "quick"  # never overwrite the full run's files with a smoke run
     wanted = [k.strip() for k in keys.split(",") if k.strip()]
@@ -160,7 +162,7 @@ def main(
                 time.sleep(5)  # let the daemon's first ticks settle before the clock starts
             try:
                 if launch == "backfill":
-                    outcome = run_backfill(dep, sc, timeout, echo=click.echo, split=not whole_days)
+                    outcome = run_backfill(dep, sc, timeout, echo=click.echo, split=two_stages)
                 else:
                     outcome = run_direct(dep, sc, timeout, echo=click.echo)
                 out[key] = measure(dep, sc, outcome, latency)
@@ -191,7 +193,7 @@ def main(
         "quick": quick,
         "configuration": {
             **configuration(tuned),
-            "launch": LAUNCH[launch] + (WHOLE if whole_days and launch == "backfill" else ""),
+            "launch": LAUNCH[launch] + (TWO if two_stages and launch == "backfill" else ""),
         },
         "scenarios": {k: out[k] for k in "abcd" if k in out},
     }

@@ -115,6 +115,9 @@ class Settings:
     bedrock_run_budget_usd: float | None = _f(
         lambda: _number("BEDROCK_RUN_BUDGET_USD", float, None)
     )
+    # a batch runs each day in one run (default) or two (ingest + analyses, then render +
+    # publish queued by batch_follow_up_sensor); bench/README.md has both measured
+    batch_two_stages: bool = _f(lambda: _flag("FILINGS_BATCH_TWO_STAGES", False))
     backfill_max_cost_usd: float | None = _f(
         lambda: _number("FILINGS_BACKFILL_MAX_COST_USD", float, None)
     )

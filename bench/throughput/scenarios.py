@@ -83,7 +83,7 @@ def run_backfill(
     scenario: Scenario,
     timeout_s: float,
     echo: Any = print,
-    split: bool = True,
+    split: bool = False,
 ) -> Outcome:
     """Launch the scenario as the CLI's `backfill` does (plan on the instance, only what is
     missing, one run per day onto the queue under one batch tag) and wait for it to end."""

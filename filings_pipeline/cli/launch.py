@@ -125,7 +125,8 @@ def launch(
     if prepared.estimate is not None and max_cost is not None:
         store.budgets.create(batch_id, max_cost)
     tags = {"filings/launched_by": launched_by, TITLE_TAG: title[:200]}
-    return launch_batch(url, prepared.plan, batch_id, tags, on_run=on_run)
+    split = settings().batch_two_stages
+    return launch_batch(url, prepared.plan, batch_id, tags, on_run=on_run, split=split)
 
 
 def max_cost_or_setting(value: float | None) -> float | None:

@@ -58,14 +58,9 @@ def test_cli_batch_is_queued_at_once_with_honest_tags_and_cancels(
             # queued, with no daemon anywhere: the command itself put them on the queue
             assert {r.status for r in runs} == {dg.DagsterRunStatus.QUEUED}
             tags = {day: set(r.tags.items()) for day, r in by_day.items()}
-            # a's first stage: ingest + analyses, the Bedrock tag only; its render + publish
-            # follows once it succeeded (named in filings/then)
-            assert {k.to_user_string() for k in by_day[a].asset_selection} == {
-                "filings",
-                "analyses",
-            }
-            assert LLM in tags[a] and RENDER not in tags[a]
-            assert (FOLLOW_UP_TAG, "published_articles") in tags[a]
+            # one run per day (FILINGS_BATCH_TWO_STAGES unset): a analyses and renders
+            assert len(by_day[a].asset_selection) == 4 and FOLLOW_UP_TAG not in by_day[a].tags
+            assert LLM in tags[a] and RENDER in tags[a]
             assert LLM not in tags[b] and RENDER in tags[b]
             assert LLM not in tags[c] and RENDER not in tags[c]
             assert ("filings/phase", "publish") in tags[c]
@@ -139,7 +134,8 @@ def test_stale_days_job_with_launch_queues_the_plan_as_a_batch(
     batch_world, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The UI's way: stale_days_job with launch: true plans on the instance and launches the
-    missing days through FILINGS_DAGSTER_URL, with the same tags and stages as the CLI."""
+    missing days through FILINGS_DAGSTER_URL, with the same tags and stages as the CLI (here
+    with FILINGS_BATCH_TWO_STAGES: each day but the last in two runs)."""
     from filings_pipeline.defs.backfills import stale_days_job
     from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource
 
@@ -149,6 +145,7 @@ def test_stale_days_job_with_launch_queues_the_plan_as_a_batch(
     with DagsterDev(world.home, env=world.env, daemon=False) as web:
         # the op reads FILINGS_DAGSTER_URL through settings(), like a deployed run would
         monkeypatch.setenv("FILINGS_DAGSTER_URL", web.url)
+        monkeypatch.setenv("FILINGS_BATCH_TWO_STAGES", "true")
         config = {"start": a, "end": c, "launch": True}
         with world.instance() as instance:
             result = stale_days_job.execute_in_process(

@@ -95,13 +95,8 @@ def test_cli_backfill_and_status_watch(dep: LocalDeployment, days: DayPlan, figu
     runs = all_runs(instance, {"filings/batch": backfill_id})
     assert {r.tags.get("filings/launched_by") for r in runs} == {"cli-backfill"}
     assert all("dagster/backfill" not in r.tags for r in runs)
-    # each day but the last in two stages: ingest + analyses, then its render + publish queued
-    # by the follow-up sensor once the first succeeded; the last day in one run
-    follow_ups = [r for r in runs if "filings/follows" in r.tags]
-    assert len(runs) == 2 * n - 1 and len(follow_ups) == n - 1
-    firsts = {r.run_id for r in runs if "filings/then" in r.tags}
-    assert {r.tags["filings/follows"] for r in follow_ups} == firsts
-    assert all(r.tags.get("filings/llm") is None for r in follow_ups)
+    # one run per day (FILINGS_BATCH_TWO_STAGES unset), no follow-ups
+    assert len(runs) == n and not any("filings/follows" in r.tags for r in runs)
     counts = materializations(instance, ASSETS, iso(days.cli_backfill))
     assert counts == {(a, d): 1 for a in ASSETS for d in iso(days.cli_backfill)}
     figures["postgres_cli_backfill"] = {

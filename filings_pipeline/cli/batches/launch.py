@@ -7,12 +7,17 @@ limits, duplicated runs (dagster issue #15155). So each day's run is launched th
 carries ``filings/batch=<id>``: `status` and `cancel` find the runs by that tag, dagster.yaml
 caps the runs in flight per batch value, and the batch's shared budget is keyed by it.
 
-Each day runs in two stages (``day_stages``): its ingest + analyses first (the run tagged
-``filings/llm``), and its render + publish once that run succeeded, queued by
-``batch_follow_up_sensor`` (``defs/batches.py``). A whole-day run would carry both the Bedrock
-and the render tag, so the render run limit (3) would cap the days analysing at once at 3 and
-leave two of the five Bedrock call slots idle; split, up to five days analyse while earlier
-days render and publish. The batch's last day runs whole (nothing would overlap its render).
+By default each day is one run of its assets, carrying the Bedrock and the render tag, so at
+most 3 days (the render run limit) are in flight. The call slots serve the oldest analysis step
+first (``analysis/call_limit.py``), so those days finish one after another and the next day's
+run starts while the other two still have calls to make: measured, this keeps the five slots
+busy with half the process starts of the alternative and no tail of follow-up runs.
+
+With FILINGS_BATCH_TWO_STAGES, each day runs in two stages (``day_stages``): its ingest +
+analyses first (tagged ``filings/llm`` only), and its render + publish once that run
+succeeded, queued by ``batch_follow_up_sensor`` (``defs/batches.py``), so five days analyse
+while earlier days render; the batch's last day runs whole. It tolerates slower run starts in
+the middle of a batch, at the price of twice the run starts and a tail of follow-up runs.
 """
 
 from __future__ import annotations
@@ -73,12 +78,12 @@ def launch_batch(
     batch_id: str,
     extra_tags: Mapping[str, str] | None = None,
     on_run: Callable[[str, str], None] | None = None,
-    split: bool = True,
+    split: bool = False,
 ) -> Launched:
-    """Launch each day of the plan's first run, with the tags of the assets it runs; a day
-    that analyses and renders names its second stage in FOLLOW_UP_TAG for the follow-up
-    sensor. Raises PartialLaunch (with the batch id) when a launch fails after others.
-    ``split=False`` (the benchmark's comparison) launches each day as one run."""
+    """Launch one run per day of the plan, with the tags of the assets it runs; with
+    ``split`` (FILINGS_BATCH_TWO_STAGES), a day that analyses and renders runs its ingest +
+    analyses first and names its second stage in FOLLOW_UP_TAG for the follow-up sensor.
+    Raises PartialLaunch (with the batch id) when a launch fails after others."""
     t0 = time.monotonic()
     location = repository_location(url)
     out = Launched(batch_id)
