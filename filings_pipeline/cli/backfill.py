@@ -204,7 +204,8 @@ def cancel_command(batch_id: str, url: str) -> None:
         f"Batch {batch_id}: {len(done.dequeued)} queued run(s) canceled, "
         f"{len(done.terminating)} started run(s) asked to stop"
         + (
-            f"; {len(done.not_reached)} started run(s) not reached (no webserver at {url})"
+            f"; {len(done.not_reached)} started run(s) not stopped (the webserver at {url} "
+            "was not reached or refused; run cancel again)"
             if done.not_reached
             else ""
         )

@@ -115,12 +115,19 @@ mutation Terminate($ids: [String!]!) {
   terminateRuns(runIds: $ids, terminatePolicy: SAFE_TERMINATE) {
     __typename
     ... on TerminateRunsResult {
-      terminateRunResults { __typename ... on TerminateRunFailure { message } }
+      terminateRunResults {
+        __typename
+        ... on TerminateRunSuccess { run { runId } }
+        ... on TerminateRunFailure { message }
+      }
     }
     ... on PythonError { message }
   }
 }
 """
+# A run the queue just handed to the launcher (STARTING) cannot be terminated until its process
+# runs: `cancel` tries it again every second for this long.
+STARTING_RETRY_S = 30.0
 
 
 @dataclass
@@ -132,33 +139,54 @@ class Canceled:
     not_reached: list[str] = field(default_factory=list)  # started runs left (no webserver)
 
 
-def cancel_batch(instance: DagsterInstance, batch_id: str, url: str | None = None) -> Canceled:
+def cancel_batch(
+    instance: DagsterInstance,
+    batch_id: str,
+    url: str | None = None,
+    retry_s: float = STARTING_RETRY_S,
+) -> Canceled:
     """Cancel every run of the batch that has not ended: queued ones on the instance itself
     (they never start), started ones through the webserver's terminateRuns (the UI's way).
     Every run of the batch is tagged CANCELED_TAG first, so the follow-up sensor queues no
-    render + publish run for a day whose analyses already succeeded."""
+    render + publish run for a day whose analyses already succeeded. A run caught STARTING
+    (its process not up yet, so the webserver refuses to terminate it) is asked again every
+    second, for up to `retry_s`, until it takes the request or ends."""
     import requests
     from dagster import DagsterRunStatus, RunsFilter
 
     for run in instance.get_runs(RunsFilter(tags={BATCH_TAG: batch_id})):
         instance.add_run_tags(run.run_id, {CANCELED_TAG: "true"})
     statuses = [DagsterRunStatus(s) for s in ACTIVE_STATUSES]
-    runs = instance.get_runs(RunsFilter(tags={BATCH_TAG: batch_id}, statuses=statuses))
     out = Canceled()
-    started = []
-    for run in runs:
-        if run.status in (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED):
-            instance.report_run_canceling(run, message=f"batch {batch_id} canceled")
-            instance.report_run_canceled(run, message=f"batch {batch_id} canceled")
-            out.dequeued.append(run.run_id)
-        else:
-            started.append(run.run_id)
-    if started and url:
+    deadline = time.monotonic() + retry_s
+    while True:
+        runs = instance.get_runs(RunsFilter(tags={BATCH_TAG: batch_id}, statuses=statuses))
+        started = []
+        for run in runs:
+            if run.run_id in out.terminating:
+                continue
+            if run.status in (DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED):
+                instance.report_run_canceling(run, message=f"batch {batch_id} canceled")
+                instance.report_run_canceled(run, message=f"batch {batch_id} canceled")
+                out.dequeued.append(run.run_id)
+            else:
+                started.append(run.run_id)
+        if not started:
+            out.not_reached = []
+            return out
+        if not url:
+            out.not_reached = started
+            return out
         try:
-            graphql(url, TERMINATE, {"ids": started})
-            out.terminating = started
+            data = graphql(url, TERMINATE, {"ids": started})["terminateRuns"]
         except requests.RequestException:
             out.not_reached = started
-    else:
-        out.not_reached = started
-    return out
+            return out
+        for result in data.get("terminateRunResults") or []:
+            if result["__typename"] == "TerminateRunSuccess":
+                out.terminating.append(result["run"]["runId"])
+        left = [r for r in started if r not in out.terminating]
+        if not left or time.monotonic() > deadline:
+            out.not_reached = left
+            return out
+        time.sleep(1.0)
