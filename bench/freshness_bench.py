@@ -11,8 +11,8 @@ page on the site, cut into sensor wait (release -> run created), queue (-> deque
 publish (-> the page file exists in the site folder). Every filing must be published exactly
 once; the peak of Bedrock calls in flight is counted at the Converse server.
 
-    flock /work/wt/heavy.lock .venv/bin/python bench/freshness_bench.py
-    flock /work/wt/heavy.lock .venv/bin/python bench/freshness_bench.py --filings 10 --span 60
+    .venv/bin/python bench/freshness_bench.py
+    .venv/bin/python bench/freshness_bench.py --filings 10 --span 60
 
 Writes bench/results/freshness.json (machine, load average, settings, every figure) and prints
 the README table. Needs EDGAR hours (6 a.m.-10 p.m. ET; outside them the sensor polls every
