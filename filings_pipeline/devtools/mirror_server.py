@@ -37,6 +37,7 @@ import json
 import mimetypes
 import re
 import secrets
+import signal
 import threading
 import time
 from collections import deque
@@ -751,22 +752,25 @@ def main(argv: list[str] | None = None) -> int:
         args.root, fixtures=args.fixtures, host=args.host, port=args.port,
         rate_limit=args.rate_limit, log_path=args.log,
     )  # fmt: skip
-    print(f"EDGAR mirror serving on {server.base_url}", flush=True)
-    print(f"EDGAR_ARCHIVES_URL={server.archives_url}", flush=True)
-    print(f"EDGAR_DATA_URL={server.data_url}", flush=True)
-    server.start()
-    if args.release_day:
-        at = server.release_by_acceptance(args.release_day, args.time_factor)
-        server.withhold_index(args.release_day)
-        last = max(at.values(), default=time.time())
-        print(f"releasing {len(at)} filings over {last - time.time():.0f} s", flush=True)
+    # Ctrl-C / SIGTERM only set a flag: a KeyboardInterrupt raised wherever the main thread
+    # happens to be (before the loop below, say) could skip the shutdown.
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
     try:
-        while True:
-            time.sleep(1)
+        if args.release_day:
+            at = server.release_by_acceptance(args.release_day, args.time_factor)
+            server.withhold_index(args.release_day)
+            last = max(at.values(), default=time.time())
+        server.start()  # serving before the address is printed
+        print(f"EDGAR mirror serving on {server.base_url}", flush=True)
+        print(f"EDGAR_ARCHIVES_URL={server.archives_url}", flush=True)
+        print(f"EDGAR_DATA_URL={server.data_url}", flush=True)
+        if args.release_day:
+            print(f"releasing {len(at)} filings over {last - time.time():.0f} s", flush=True)
+        while not stopping.wait(1):
             if args.release_day and time.time() > last:
                 server.withhold_index(args.release_day, withheld=False)
-    except KeyboardInterrupt:
-        pass
     finally:
         server.stop()
     return 0

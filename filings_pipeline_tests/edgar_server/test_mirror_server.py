@@ -286,3 +286,20 @@ def test_command_line_entry_point(mirror):
     finally:
         os.kill(proc.pid, signal.SIGINT)
         proc.wait(timeout=10)
+
+
+def test_command_line_stops_on_a_signal_at_once(mirror):
+    """SIGINT or SIGTERM the moment the address is printed: the server shuts down cleanly."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "filings_pipeline.devtools.mirror_server",
+             "--root", str(mirror.root)],
+            stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+        )  # fmt: skip
+        try:
+            assert proc.stdout.readline().startswith("EDGAR mirror serving on http://127.0.0.1:")
+            os.kill(proc.pid, sig)
+            assert proc.wait(timeout=10) == 0
+        finally:
+            proc.kill()
+            proc.wait()

@@ -31,12 +31,13 @@ from filings_pipeline.store import ContentStore
 from filings_pipeline_tests.support.slot_log import record_slots
 
 MACHINES = 2
+BARRIER_TABLE = "CREATE TABLE IF NOT EXISTS test_barrier (name text, machine text)"
 
 
 def barrier(engine: sa.Engine, name: str, machine: str, timeout: float = 180.0) -> None:
     """Wait until every machine has reached `name`."""
     with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE IF NOT EXISTS test_barrier (name text, machine text)"))
+        conn.execute(sa.text(BARRIER_TABLE))  # the test made it; kept for a worker run alone
         conn.execute(sa.text("INSERT INTO test_barrier VALUES (:n, :m)"), {"n": name, "m": machine})
     deadline = time.monotonic() + timeout
     while True:

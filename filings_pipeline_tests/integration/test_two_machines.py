@@ -29,6 +29,7 @@ from filings_pipeline.sample.business_calendar import business_days
 from filings_pipeline.sample.mirror import generate_mirror
 from filings_pipeline.store import ContentStore
 from filings_pipeline_tests.integration.conftest import REPO_ROOT
+from filings_pipeline_tests.integration.machine_worker import BARRIER_TABLE
 from filings_pipeline_tests.support.slot_log import most_in_one_second
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -68,6 +69,12 @@ def test_two_machines_share_the_edgar_budget_the_throttle_pause_and_the_call_slo
     accessions = {f.accession: f.day for f in manifest.filings}
     assert len(accessions) == PER_DAY * len(DAYS)
     ContentStore(pg_url)  # the store's tables, once, before the machines start
+    # The workers' barrier table too: two concurrent CREATE TABLE IF NOT EXISTS can collide in
+    # PostgreSQL's catalog (a unique violation in pg_type), which would fail one machine.
+    engine = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text(BARRIER_TABLE))
+    engine.dispose()
 
     day_b = MACHINES["a"][1]  # machine a's second day: its index gets a throttle page
     throttled_path = rf"daily-index/.*\.{day_b:%Y%m%d}\.idx"
@@ -108,16 +115,17 @@ def test_two_machines_share_the_edgar_budget_the_throttle_pause_and_the_call_slo
                  str(PAUSE)],
                 env=env, cwd=home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )  # fmt: skip
-        reports = {}
+        outputs = {}
         for name, proc in procs.items():
             try:
-                stdout, stderr = proc.communicate(timeout=300)
+                outputs[name] = proc.communicate(timeout=300)
             except subprocess.TimeoutExpired:
                 for p in procs.values():
                     p.kill()
                 raise
-            assert proc.returncode == 0, stderr[-4000:]
-            reports[name] = json.loads(stdout.strip().splitlines()[-1])
+        failed = {n: err[-3000:] for n, (_, err) in outputs.items() if procs[n].returncode != 0}
+        assert failed == {}, "\n".join(f"machine {n}:\n{err}" for n, err in failed.items())
+        reports = {n: json.loads(out.strip().splitlines()[-1]) for n, (out, _) in outputs.items()}
         log = edgar.requests_log()
         calls = list(bedrock.calls)
     dispose_engines(pg_url)
