@@ -112,7 +112,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     import dagster as dg
 
     from filings_pipeline.devtools.converse_server import peak_in_flight, read_call_log
-    from filings_pipeline.devtools.deployment import LocalDeployment
+    from filings_pipeline.devtools.deployment import LocalDeployment, live_desk_env
     from filings_pipeline.devtools.live_feed import random_offsets
     from filings_pipeline.devtools.mirror_server import MirrorServer
     from filings_pipeline.edgar.feed import eastern_today
@@ -131,15 +131,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     with MirrorServer(root / "sample-edgar") as server:
         server.withhold_index(today.isoformat())  # the day's index comes at night
         server.release({a: 1e9 for a in accessions})  # nothing out before the clock starts
-        env = {
-            "FILINGS_SOURCE": "edgar",
-            "EDGAR_IDENTITY": IDENTITY,
-            "EDGAR_ARCHIVES_URL": server.archives_url,
-            "EDGAR_DATA_URL": server.data_url,
-            "FILINGS_LIVE_SENSOR": "running",
-            "FILINGS_LIVE_INTERVAL_SECONDS": str(args.interval),
-            "FILINGS_START_DATE": today.isoformat(),
-        }
+        env = live_desk_env(server.archives_url, server.data_url, today, IDENTITY, args.interval)
         dep = LocalDeployment(
             root, converse_latency_s=args.latency, lookback_days=2, env=env,
             new_filings_sensor=False,

@@ -55,6 +55,22 @@ def postgres_storage(db_url: str) -> dict[str, Any]:
     }
 
 
+def live_desk_env(
+    archives_url: str, data_url: str, day: date, identity: str, interval_s: float
+) -> dict[str, str]:
+    """A deployment's settings for the live desk against a local EDGAR-like server: the live
+    sensor running every `interval_s`, partitions from `day` (today)."""
+    return {
+        "FILINGS_SOURCE": "edgar",
+        "EDGAR_IDENTITY": identity,
+        "EDGAR_ARCHIVES_URL": archives_url,
+        "EDGAR_DATA_URL": data_url,
+        "FILINGS_LIVE_SENSOR": "running",
+        "FILINGS_LIVE_INTERVAL_SECONDS": str(interval_s),
+        "FILINGS_START_DATE": day.isoformat(),
+    }
+
+
 def write_instance_yaml(home: Path, storage: str, dagster_db_url: str | None = None) -> Path:
     """Write `home/dagster.yaml`: the packaged SQLite file, plus a PostgreSQL `storage:` block."""
     if storage not in STORAGES:

@@ -269,12 +269,16 @@ def test_fixture_routes_cover_every_fixture_file():
     assert routes["/Archives/edgar/data/1847360/000094337424000509/0000943374-24-000509.txt"]
 
 
-def test_command_line_entry_point(mirror):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "filings_pipeline.devtools.mirror_server",
-         "--root", str(mirror.root)],
+def mirror_command(root: Path) -> subprocess.Popen[str]:
+    """`python -m filings_pipeline.devtools.mirror_server --root ROOT`, stdout piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "filings_pipeline.devtools.mirror_server", "--root", str(root)],
         stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
     )  # fmt: skip
+
+
+def test_command_line_entry_point(mirror):
+    proc = mirror_command(mirror.root)
     try:
         first = proc.stdout.readline()
         base = first.strip().rsplit(" ", 1)[-1]
@@ -291,11 +295,7 @@ def test_command_line_entry_point(mirror):
 def test_command_line_stops_on_a_signal_at_once(mirror):
     """SIGINT or SIGTERM the moment the address is printed: the server shuts down cleanly."""
     for sig in (signal.SIGINT, signal.SIGTERM):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "filings_pipeline.devtools.mirror_server",
-             "--root", str(mirror.root)],
-            stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
-        )  # fmt: skip
+        proc = mirror_command(mirror.root)
         try:
             assert proc.stdout.readline().startswith("EDGAR mirror serving on http://127.0.0.1:")
             os.kill(proc.pid, sig)

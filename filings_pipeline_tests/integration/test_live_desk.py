@@ -20,7 +20,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from filings_pipeline.devtools.deployment import LocalDeployment
+from filings_pipeline.devtools.deployment import LocalDeployment, live_desk_env
 from filings_pipeline.devtools.mirror_server import MirrorServer
 from filings_pipeline.edgar.feed import eastern_today
 from filings_pipeline.sample import generate_mirror
@@ -92,15 +92,7 @@ def test_live_sensor_publishes_each_released_filing_once_and_the_index_adds_the_
     with MirrorServer(root / "sample-edgar") as server:
         server.withhold_index(TODAY.isoformat())
         server.hide_from_feed(missed)
-        env = {
-            "FILINGS_SOURCE": "edgar",
-            "EDGAR_IDENTITY": IDENTITY,
-            "EDGAR_ARCHIVES_URL": server.archives_url,
-            "EDGAR_DATA_URL": server.data_url,
-            "FILINGS_LIVE_SENSOR": "running",
-            "FILINGS_LIVE_INTERVAL_SECONDS": "5",
-            "FILINGS_START_DATE": TODAY.isoformat(),
-        }
+        env = live_desk_env(server.archives_url, server.data_url, TODAY, IDENTITY, 5)
         with LocalDeployment(
             root, new_filings_sensor=True, sensor_interval_s=5, lookback_days=2, env=env
         ) as dep:
