@@ -51,6 +51,41 @@ def test_threads_never_exceed_limit_and_reach_it(backend: dict) -> None:
     assert set(held) <= {0, 1, 2} and len(held) == 12
 
 
+def test_priority_waiters_never_exceed_limit_and_each_is_served_once(
+    backend: dict, tiny_switch_interval: None
+) -> None:
+    """24 threads queueing with priorities (4 per step), switch interval 10 us: never more than
+    3 slots held, the cap reached, each marker served exactly once, the queue empty after."""
+    slots = slots_for(backend, 3, poll_interval=0.01)
+    lock = threading.Lock()
+    state = {"now": 0, "peak": 0}
+    served: list[str] = []
+
+    def work(marker: str, priority: float) -> None:
+        with slots.acquire(priority=priority, timeout=60):
+            with lock:
+                state["now"] += 1
+                state["peak"] = max(state["peak"], state["now"])
+            time.sleep(0.02)
+            with lock:
+                state["now"] -= 1
+                served.append(marker)
+
+    threads = [
+        threading.Thread(target=work, args=(f"step{i // 4}-item{i}", float(i // 4)))
+        for i in range(24)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    slots.close()
+    assert state["peak"] == 3
+    assert sorted(served) == sorted(f"step{i // 4}-item{i}" for i in range(24))
+    if backend["db_url"].startswith("postgresql"):
+        assert _waiting(backend) == 0
+
+
 def test_timeout_when_all_slots_held(backend: dict) -> None:
     a, b = slots_for(backend, 2), slots_for(backend, 2)
     with a.acquire(), a.acquire(), pytest.raises(SlotTimeout, match="limit 2"):  # noqa: SIM117
