@@ -81,14 +81,17 @@ class ContentStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = _engine(url)
-        inspector = sa.inspect(self.engine)
-        new_aggregates = not all(
-            inspector.has_table(x.name) for x in (t.site_companies, t.site_day_stats)
-        )
-        t.metadata.create_all(self.engine)
-        t.add_missing_columns(self.engine)
-        if new_aggregates:  # a store of an earlier version: fill them from its site index
-            self.refresh_site_aggregates()
+        # Several processes open a fresh database at once (webserver, daemon, first runs):
+        # create_all checks, then creates, so the schema is made under one lock per database.
+        with self.lock("schema", timeout_s=300):
+            inspector = sa.inspect(self.engine)
+            new_aggregates = not all(
+                inspector.has_table(x.name) for x in (t.site_companies, t.site_day_stats)
+            )
+            t.metadata.create_all(self.engine)
+            t.add_missing_columns(self.engine)
+            if new_aggregates:  # a store of an earlier version: fill them from its site index
+                self.refresh_site_aggregates()
 
     def refresh_site_aggregates(self) -> None:
         """Recompute every day's and company's site aggregate from `site_entries` (after a
