@@ -1,7 +1,8 @@
 """`make bench`: the throughput benchmark (not a test).
 
 A real `dagster dev` (webserver + daemon + run queue) on PostgreSQL, the local Converse server
-at latency L, and four scenarios launched as asset backfills exactly as the CLI launches them:
+at latency L, and four scenarios launched exactly as the CLI's `backfill` launches them (a plan
+of what is missing, then one queued run per day under one `filings/batch` tag):
 (a) 20 days x 25 filings, (b) 1 day x 200 filings, (c) 4 of (a)'s days with every limit 1,
 (d) (a) again once it is done. Writes bench/results/latest.json (+ a dated copy) and latest.md.
 
@@ -88,7 +89,8 @@ def _mirror(root: Path, scenario: Scenario) -> Path:
     type=click.Choice(["backfill", "runs"]),
     default="backfill",
     show_default=True,
-    help="backfill: launchPartitionBackfill (the CLI's way); runs: one queued run per day.",
+    help="backfill: the CLI's way (plan what is missing, one run per day with the tags of its "
+    "assets); runs: the older variant, every day all four assets with the pipeline's tags.",
 )
 @click.option(
     "--two-stages",

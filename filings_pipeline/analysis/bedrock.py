@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from filings_pipeline.analysis.call_limit import CallSlots
+from filings_pipeline.analysis.call_limit import CallSlots, SlotTimeout
 from filings_pipeline.analysis.pricing import cost_usd, price_for
 from filings_pipeline.analysis.prompt import (
     DEFAULT_MAX_INPUT_TOKENS,
@@ -57,6 +57,10 @@ STOP_REASON_TEXT = {
     "malformed_tool_use": "model produced a malformed tool call",
 }
 REPAIRABLE_STOPS = {"malformed_model_output", "malformed_tool_use"}
+# An urgent analyzer's (today's filings, the live desk) place in the call-slot queue: ahead of
+# every other step by this many seconds (about 32 years), first come, first served among
+# urgent ones, so a live article never waits behind a backfill of old days.
+URGENT_HEAD_START_S = 1e9
 # Bedrock's allowed requestMetadata value characters (service model), so a request never fails
 # client-side validation because of an odd accession.
 _METADATA_VALUE = re.compile(r"[a-zA-Z0-9\s:_@$#=/+,.-]{1,256}")
@@ -328,6 +332,7 @@ class BedrockAnalyzer:
         client: Any | None = None,
         budget: RunBudget | None = None,
         slots: CallSlots | None = None,
+        urgent: bool = False,
     ) -> None:
         self.cfg = cfg or BedrockConfig()
         self.model = self.cfg.model_id
@@ -338,8 +343,9 @@ class BedrockAnalyzer:
         self.budget = budget
         self.slots = slots
         # Its calls' place in the call-slot queue: the analyzer built first (one per analysis
-        # step) is served first, so running days finish one after another (call_limit.py).
-        self.slot_priority = time.time()
+        # step) is served first, so running days finish one after another (call_limit.py);
+        # an urgent one (today's filings) before any other.
+        self.slot_priority = time.time() - (URGENT_HEAD_START_S if urgent else 0.0)
         self.call_lease_s = max_call_seconds(self.cfg)
         self._schema = tool_input_schema()
         self._schema_tokens = estimate_tokens(json.dumps(self._schema))
@@ -378,6 +384,17 @@ class BedrockAnalyzer:
     def _estimate_usd(self, est_input_tokens: int) -> float:
         est_in = est_input_tokens + self._schema_tokens + TOOL_PROMPT_OVERHEAD_TOKENS
         return cost_usd(self.model, est_in, self.cfg.max_tokens)
+
+    def _settle(self, estimate_usd: float, actual_usd: float) -> None:
+        """Turn a call's booking into what it cost. A failure to record it (a database error on
+        a shared budget) leaves the worst case booked and is logged: it never throws away an
+        answer already paid for."""
+        if self.budget is None:
+            return
+        try:
+            self.budget.settle(estimate_usd, actual_usd)
+        except Exception:  # noqa: BLE001 - see the docstring
+            log.exception("could not record $%.6f of a Bedrock call in the budget", actual_usd)
 
     # ----- one converse call, with our ModelTimeout/read-timeout retries -----
     def _converse(self, req: dict[str, Any], tally: _Tally) -> dict[str, Any]:
@@ -471,16 +488,18 @@ class BedrockAnalyzer:
                 resp = self._converse(req, tally)
             except _CallFailed as exc:
                 error = str(exc)
-                if self.budget is not None:
-                    # A read-timed-out generation may still be billed: keep the estimate booked.
-                    billed = estimate if "read timeout" in error else 0.0
-                    self.budget.settle(estimate, billed)
+                # A read-timed-out generation may still be billed: keep the estimate booked.
+                self._settle(estimate, estimate if "read timeout" in error else 0.0)
                 break
-            if self.budget is not None:
-                actual = cost_usd(
-                    self.model, tally.input_tokens - before_in, tally.output_tokens - before_out
-                )
-                self.budget.settle(estimate, actual)
+            except BaseException as exc:
+                # No call was made without a slot; anything else (a database error around the
+                # slot) may have followed a billed call. Never leave the booking reserved.
+                self._settle(estimate, 0.0 if isinstance(exc, SlotTimeout) else estimate)
+                raise
+            actual = cost_usd(
+                self.model, tally.input_tokens - before_in, tally.output_tokens - before_out
+            )
+            self._settle(estimate, actual)
             raw, tool_use_id, error = self._extract(resp)
             stop = resp.get("stopReason", "")
             if error is not None:

@@ -23,9 +23,11 @@ again until the lease expires. ``lease_s`` comes from the caller (the Bedrock an
 it from its botocore config, see ``bedrock.max_call_seconds``).
 
 Waiting is by polling (every ``poll_interval`` seconds, with jitter), starting at a random slot
-so holders spread out, for at most ``timeout`` seconds (then ``SlotTimeout`` says which slots
-are held and which are leased by a dead holder). Without a priority there is no FIFO
-fairness; a waiter can be overtaken.
+so holders spread out. ``timeout`` bounds a wait in which the deployment makes no progress: a
+waiter fails with ``SlotTimeout`` (saying which slots are held and which are leased by a dead
+holder) only when no slot was handed out to anyone for ``timeout`` seconds. A waiter behind a
+long queue of busy steps waits as long as the queue keeps moving. Without a priority there is
+no FIFO fairness; a waiter can be overtaken.
 
 **Priority (PostgreSQL backend).** ``acquire(priority=p)`` queues the waiter in
 ``filings_call_slot_waiters`` (priority, since; refreshed every second while it waits, ignored
@@ -69,6 +71,7 @@ LEASE_TABLE = "filings_call_slot_leases"
 WAITER_TABLE = "filings_call_slot_waiters"
 WAITER_REFRESH_S = 1.0  # a waiting thread says it is still there this often
 WAITER_STALE_S = 10.0  # a waiter not heard of for this long (its process died) is ignored
+WAITER_FORGET_S = 3600.0  # and its row is deleted after this long
 # Server-side dead-peer detection on the slot connections: idle 10 s, then 3 probes 5 s apart.
 PG_KEEPALIVE = {"tcp_keepalives_idle": 10, "tcp_keepalives_interval": 5, "tcp_keepalives_count": 3}
 PG_TCP_USER_TIMEOUT_MS = 30_000  # unacknowledged data for this long also drops the session
@@ -113,6 +116,14 @@ class _FileBackend:
 
     def leave_queue(self, waiter: str) -> None:
         return None
+
+    def last_handout(self) -> object:
+        """Changes whenever a slot is taken or given back (the slot files' modification times)."""
+        marks = []
+        for slot in range(self.limit):
+            with contextlib.suppress(FileNotFoundError):
+                marks.append(os.stat(self.lock_dir / f"slot-{slot}.lock").st_mtime_ns)
+        return tuple(marks)
 
     def try_acquire(self, slot: int, lease_s: float) -> bool | Lease:
         """True when taken; False when a live holder has it; the Lease of a dead holder whose
@@ -308,17 +319,40 @@ class _PostgresBackend:
         return ahead < self.limit - held, ahead < self.limit
 
     def leave_queue(self, waiter: str) -> None:
+        """Take this waiter's row out, and rows of waiters that died long ago. Never raises:
+        a row left behind is ignored after WAITER_STALE_S, while an error here would leave
+        the slot the waiter just took unreleased."""
+        conn = None
+        ok = False
+        try:
+            conn = self._conn()
+            with conn.cursor() as cur:
+                cur.execute(
+                    f"DELETE FROM {WAITER_TABLE} WHERE classid = %s AND (waiter = %s"
+                    "  OR seen < clock_timestamp() - make_interval(secs => %s))",
+                    (self.classid, waiter, WAITER_FORGET_S),
+                )
+            ok = True
+        except Exception:  # noqa: BLE001 - see the docstring
+            pass
+        finally:
+            if conn is not None:
+                self._give_back(conn, ok=ok)
+
+    def last_handout(self) -> object:
+        """Changes whenever a slot is taken (the newest lease's start, on the server's clock)."""
         conn = self._conn()
         ok = False
         try:
             with conn.cursor() as cur:
                 cur.execute(
-                    f"DELETE FROM {WAITER_TABLE} WHERE classid = %s AND waiter = %s",
-                    (self.classid, waiter),
+                    f"SELECT max(started) FROM {LEASE_TABLE} WHERE classid = %s", (self.classid,)
                 )
+                mark = cur.fetchone()[0]
             ok = True
         finally:
             self._give_back(conn, ok=ok)
+        return mark
 
     def try_acquire(self, slot: int, lease_s: float) -> bool | Lease:
         conn = self._conn()
@@ -473,6 +507,7 @@ class CallSlots:
     ) -> int:
         leased: dict[int, Lease] = {}
         refreshed = -WAITER_REFRESH_S
+        progress = None if deadline is None else self._backend.last_handout()
         while True:
             turn, near = True, True
             if queued is not None:
@@ -491,13 +526,17 @@ class CallSlots:
                     if isinstance(got, Lease):
                         leased[slot] = got
             if deadline is not None and time.monotonic() >= deadline:
-                raise SlotTimeout(self._timeout_message(timeout, leased))
+                mark = self._backend.last_handout()
+                if mark == progress:  # no slot changed hands for `timeout` seconds
+                    raise SlotTimeout(self._timeout_message(timeout, leased))
+                progress, deadline = mark, time.monotonic() + (timeout or 0.0)
             pause = self.poll_interval * (1 if near else 4)
             time.sleep(pause * random.uniform(0.5, 1.5))
 
     def _timeout_message(self, timeout: float | None, leased: dict[int, Lease]) -> str:
         msg = (
-            f"no Bedrock call slot free within {timeout}s (limit {self.limit}, {self.backend}); "
+            f"no Bedrock call slot handed out to anyone for {timeout}s (limit {self.limit}, "
+            f"{self.backend}); "
             f"{self.limit - len(leased)} held by running calls"
         )
         if leased:

@@ -96,14 +96,15 @@ class AnalyzerResource(dg.ConfigurableResource):
     def resolved_kind(self) -> str:
         return (self.kind or settings().analyzer).strip().lower()
 
-    def get(self, shared_budget: Any | None = None) -> Analyzer:
+    def get(self, shared_budget: Any | None = None, urgent: bool = False) -> Analyzer:
         """The analyzer (built once per run); `shared_budget`, a batch's budget, caps the
-        Bedrock spend of every run of the batch together."""
+        Bedrock spend of every run of the batch together; an `urgent` one (today's filings)
+        is served first by the call slots."""
         if self._analyzer is None:
-            self._analyzer = self._build(shared_budget)
+            self._analyzer = self._build(shared_budget, urgent)
         return self._analyzer
 
-    def _build(self, shared_budget: Any | None = None) -> Analyzer:
+    def _build(self, shared_budget: Any | None = None, urgent: bool = False) -> Analyzer:
         kind = self.resolved_kind()
         if kind == "offline":
             from filings_pipeline.analysis.offline import OfflineAnalyzer
@@ -120,6 +121,7 @@ class AnalyzerResource(dg.ConfigurableResource):
                 lock_dir=env.data_dir / "call-slots",
                 slot_wait_s=self.slot_wait_seconds or env.slot_wait_seconds,
                 shared_budget=shared_budget,
+                urgent=urgent,
             )
         raise ValueError(f"FILINGS_ANALYZER must be 'offline' or 'bedrock', not {kind!r}")
 

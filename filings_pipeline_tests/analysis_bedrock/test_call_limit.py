@@ -204,3 +204,116 @@ def test_lower_priority_goes_first(backend: dict) -> None:
     assert _waiting(backend) == 0  # a waiter leaves the queue once served
     for s in (holder, late, early):
         s.close()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_waiter_behind_a_moving_queue_outwaits_its_timeout(backend: dict) -> None:
+    """The wait bounds a deployment that makes no progress, not a queue that moves: an older
+    step keeps the one slot busy for 6 timeouts (handing it from call to call), and a newer
+    step's waiter still gets it afterwards instead of failing its step. Seen failing when the
+    timeout counted the whole wait ("no Bedrock call slot free within 0.5s")."""
+    timeout = 0.5
+    older = slots_for(backend, 1, poll_interval=0.005)
+    newer = slots_for(backend, 1, poll_interval=0.05)
+    calls = {"older": 0}
+    got: dict[str, float] = {}
+    stop_at = time.monotonic() + 6 * timeout
+
+    def older_step() -> None:  # call after call, each 0.1 s, queued ahead (priority 1)
+        while time.monotonic() < stop_at:
+            with older.acquire(priority=1.0, timeout=30):
+                calls["older"] += 1
+                time.sleep(0.1)
+
+    busy = threading.Thread(target=older_step)
+    busy.start()
+    time.sleep(0.05)
+    t0 = time.monotonic()
+    with newer.acquire(priority=2.0, timeout=timeout):
+        got["waited"] = time.monotonic() - t0
+    busy.join()
+    assert got["waited"] > 4 * timeout  # it really waited behind the queue, past its timeout
+    assert calls["older"] >= 10
+    for s in (older, newer):
+        s.close()
+
+
+def test_a_stuck_deployment_still_times_out_while_a_waiter_polls(backend: dict) -> None:
+    """Both slots held by calls that never end: nothing changes hands, so the waiter fails
+    after its timeout (about it, not a multiple of it) naming the wait."""
+    holder, waiter = slots_for(backend, 2), slots_for(backend, 2)
+    with holder.acquire(), holder.acquire():
+        t0 = time.monotonic()
+        with pytest.raises(SlotTimeout, match="handed out to anyone for 0.4s"):  # noqa: SIM117
+            with waiter.acquire(timeout=0.4, priority=1.0):
+                pass
+        assert time.monotonic() - t0 < 5
+    holder.close()
+    waiter.close()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_failing_queue_cleanup_does_not_keep_the_slot_taken(
+    backend: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The waiter took its slot, then removing its queue row fails (a dropped connection):
+    the slot is still used and given back, not left held (with its lease) by a failed step."""
+    slots = slots_for(backend, 1)
+    backend_impl = slots._backend
+
+    def broken_conn() -> None:
+        raise OSError("connection to the database lost")
+
+    original = backend_impl.leave_queue
+
+    def leave_with_lost_connection(waiter: str) -> None:
+        with monkeypatch.context() as m:
+            m.setattr(backend_impl, "_conn", broken_conn)
+            original(waiter)
+
+    monkeypatch.setattr(backend_impl, "leave_queue", leave_with_lost_connection)
+    with slots.acquire(priority=1.0, timeout=5) as slot:
+        assert slot == 0
+    monkeypatch.undo()
+    other = slots_for(backend, 1)
+    with other.acquire(timeout=2):  # the slot and its lease came back
+        pass
+    for s in (slots, other):
+        s.close()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_rows_of_waiters_that_died_long_ago_are_deleted(backend: dict) -> None:
+    import sqlalchemy as sa
+
+    from filings_pipeline.analysis.call_limit import WAITER_FORGET_S, WAITER_TABLE
+
+    slots = slots_for(backend, 1)
+    with slots.acquire(priority=1.0, timeout=5):  # makes the tables
+        pass
+    engine = sa.create_engine(backend["db_url"])
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {WAITER_TABLE} (classid, waiter, priority, since, seen) VALUES"
+                " (:c, 'dead-long-ago', 0, now() - make_interval(secs => :old),"
+                "  now() - make_interval(secs => :old)),"
+                " (:c, 'dead-just-now', 0, now() - interval '20 seconds',"
+                "  now() - interval '20 seconds')"
+            ),
+            {"c": backend["classid"], "old": WAITER_FORGET_S + 60},
+        )
+    with slots.acquire(priority=1.0, timeout=5):  # served: the stale rows are ignored
+        pass
+    with engine.connect() as conn:
+        left = (
+            conn.execute(
+                sa.text(f"SELECT waiter FROM {WAITER_TABLE} WHERE classid = :c"),
+                {"c": backend["classid"]},
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    slots.close()
+    assert left == ["dead-just-now"]  # the long-dead row is gone; a recent one stays a while

@@ -7,6 +7,7 @@ from filings_pipeline.defs.ingest.assets import filings
 from filings_pipeline.defs.metadata import md_list, md_table, phase_checks
 from filings_pipeline.defs.partitions import partition_day
 from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource
+from filings_pipeline.edgar.feed import eastern_today
 from filings_pipeline.phases.analyze import analyze_day
 from filings_pipeline.phases.catalog import ANALYZE, BATCH_TAG
 
@@ -41,7 +42,8 @@ def analyses(
     batch = context.run.tags.get(BATCH_TAG)
     budgets = store.get().budgets
     budget = budgets.get(batch) if batch else None
-    engine = analyzer.get(shared_budget=budget)
+    # Today's filings (the live desk) take free call slots before any older day's.
+    engine = analyzer.get(shared_budget=budget, urgent=day >= eastern_today())
     report = analyze_day(
         store.get(), engine, day, force=config.force, workers=analyzer.step_workers()
     )
