@@ -163,11 +163,18 @@ def backfill_command(
                     "batch_id": launched.batch_id,
                     "run_ids": launched.run_ids,
                     "first_queued_s": launched.first_queued_s,
+                    "canceled": launched.canceled,
                 }
             )
         )
     elif quiet:
         click.echo(launched.batch_id)
+    elif launched.canceled:
+        click.echo(
+            f"Batch {launched.batch_id} was canceled while it was being launched: "
+            f"{len(launched.run_ids)} of {len(prepared.plan.runs())} days were queued before "
+            "that, and are canceled; no other day was queued."
+        )
     else:
         budget = f"; budget ${max_cost:g} shared by its runs" if max_cost is not None else ""
         click.echo(
@@ -192,12 +199,15 @@ def cancel_command(batch_id: str, url: str) -> None:
     from filings_pipeline.cli.batches.progress import batch_runs
     from filings_pipeline.cli.instance import dagster_home
     from filings_pipeline.cli.launch import open_instance
+    from filings_pipeline.store import ContentStore
 
     instance = open_instance(dagster_home())
     try:
         if not batch_runs(instance, batch_id):
             raise click.ClickException(f"no runs tagged filings/batch={batch_id} on this instance")
-        done = cancel_batch(instance, batch_id, url.rstrip("/"))
+        done = cancel_batch(
+            instance, batch_id, url.rstrip("/"), store=ContentStore(settings().db_url)
+        )
     finally:
         instance.dispose()
     click.echo(

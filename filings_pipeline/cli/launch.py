@@ -126,7 +126,15 @@ def launch(
         store.budgets.create(batch_id, max_cost)
     tags = {"filings/launched_by": launched_by, TITLE_TAG: title[:200]}
     split = settings().batch_two_stages
-    return launch_batch(url, prepared.plan, batch_id, tags, on_run=on_run, split=split)
+    return launch_batch(
+        url,
+        prepared.plan,
+        batch_id,
+        tags,
+        on_run=on_run,
+        split=split,
+        canceled=lambda: store.batch_cancels.canceled(batch_id),
+    )
 
 
 def max_cost_or_setting(value: float | None) -> float | None:

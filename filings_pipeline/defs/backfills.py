@@ -4,6 +4,7 @@ with ``launch: true`` launches them as one batch, like the CLI."""
 
 from datetime import date, timedelta
 
+import click
 import dagster as dg
 
 from filings_pipeline.cli.batches.plan import plan_backfill
@@ -60,16 +61,21 @@ def list_stale_days(
         ),
     }
     if config.launch and plan.runs():
-        from filings_pipeline.cli.launch import Prepared, check_cost, launch
+        from filings_pipeline.cli.launch import Prepared, check_cost, launch, max_cost_or_setting
 
         # the CLI's estimate needs the same store reads; here launch without one unless a
-        # maximum is given (then refuse above it as the CLI does)
+        # maximum is given, in the config or FILINGS_BACKFILL_MAX_COST_USD (then refuse above
+        # it and share it as the batch's budget, as the CLI does)
+        max_cost = max_cost_or_setting(config.max_cost_usd)
         prepared = Prepared(plan, None, analyzer.resolved_kind())
-        if config.max_cost_usd is not None:
+        if max_cost is not None:
             from filings_pipeline.cli.launch import prepare_estimate
 
             prepared = prepare_estimate(plan, analyzer, store.get())
-            check_cost(prepared, config.max_cost_usd)
+            try:
+                check_cost(prepared, max_cost)
+            except click.ClickException as exc:
+                raise dg.Failure(exc.message) from exc
         from filings_pipeline.cli.batches.launch import PartialLaunch
 
         try:
@@ -77,7 +83,7 @@ def list_stale_days(
                 settings().dagster_url.rstrip("/"),
                 store.get(),
                 prepared,
-                config.max_cost_usd,
+                max_cost,
                 f"stale_days_job {plan.days[0]}..{plan.days[-1]}",
                 "stale-days-job",
             )

@@ -6,7 +6,8 @@ batch runs that succeeded with that tag and requests one run of the rest per day
 render tag (never the Bedrock one), the batch tag (so `status`, `cancel` and the per-batch run
 limit see it) and ``filings/follows`` = the first run's id. The run key is the first run's id,
 so a day is followed up once however often the sensor looks. A batch that was canceled
-(``filings/batch_canceled`` on its runs) gets no follow-ups. For a recent day, the render
+(marked in the content store's ``batch_cancels`` by `cancel`, and ``filings/batch_canceled``
+on its runs) gets no follow-ups. For a recent day, the render
 automation may take the day up first (its eager condition sees the analyses just made): then
 no follow-up is queued, and the first run is tagged ``filings/followed_by=elsewhere`` so
 `status` does not wait for one.
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
+from filings_pipeline.defs.resources import ContentStoreResource
 from filings_pipeline.phases.catalog import (
     ASSETS,
     BATCH_TAG,
@@ -45,7 +47,9 @@ STAGE_TWO = ASSETS[ASSETS.index(RENDER.asset) :]
     description="Queues the render + publish run of each batch day whose ingest + analyses "
     "run succeeded (filings-pipeline backfill / run, stale_days_job with launch: true).",
 )
-def batch_follow_up_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+def batch_follow_up_sensor(
+    context: dg.SensorEvaluationContext, store: ContentStoreResource
+) -> dg.SensorResult:
     since = (
         datetime.fromisoformat(context.cursor) - REWIND
         if context.cursor
@@ -66,9 +70,14 @@ def batch_follow_up_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResu
         for r in (context.instance.get_runs(dg.RunsFilter(tags={FOLLOWS_TAG: ids})) if ids else [])
     }
     requests = []
+    cancels = store.get().batch_cancels
+    canceled: dict[str, bool] = {}
     for rec in records:
         run = rec.dagster_run
         if CANCELED_TAG in run.tags or BATCH_TAG not in run.tags:
+            continue
+        batch = run.tags[BATCH_TAG]
+        if canceled.setdefault(batch, cancels.canceled(batch)):
             continue
         if FOLLOWED_ELSEWHERE_TAG in run.tags or run.run_id in followed:
             continue  # done: its follow-up exists (or another run rendered the day)

@@ -1,4 +1,5 @@
-"""The USD budget one CLI launch (a batch of runs) shares, in the content store.
+"""The USD budget one CLI launch (a batch of runs) shares, and whether it was canceled, in
+the content store.
 
 Every analysis step of every run tagged ``filings/batch=<id>`` books against the same row, so
 the budget holds across run processes and machines: ``reserve`` books a call's worst-case cost
@@ -9,6 +10,7 @@ the real cost. It has the interface of :class:`filings_pipeline.analysis.bedrock
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -129,4 +131,34 @@ class SharedBudget:
                     else sa.func.greatest(0.0, c.reserved_usd - estimate_usd),
                     spent_usd=c.spent_usd + actual_usd,
                 )
+            )
+
+
+class BatchCancels:
+    """Which batches were canceled: written by `cancel` before it stops any run, read by the
+    launcher before each run it queues and by the follow-up sensor, so a launch or a second
+    stage in flight when `cancel` ran adds nothing after it."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def cancel(self, batch_id: str) -> None:
+        """Mark the batch canceled (again: no change)."""
+        if self.canceled(batch_id):
+            return
+        with contextlib.suppress(sa.exc.IntegrityError), self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(t.batch_cancels),
+                [{"batch_id": batch_id, "canceled_at": datetime.now(UTC)}],
+            )
+
+    def canceled(self, batch_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    sa.select(t.batch_cancels.c.batch_id).where(
+                        t.batch_cancels.c.batch_id == batch_id
+                    )
+                ).first()
+                is not None
             )

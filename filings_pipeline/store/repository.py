@@ -18,7 +18,7 @@ from filings_pipeline.analysis.schema import AnalysisKey
 from filings_pipeline.edgar.models import Filing, FilingHeader, SkippedFiling
 from filings_pipeline.rendering.models import RenderedArticle
 from filings_pipeline.store import tables as t
-from filings_pipeline.store.batches import BatchBudgets
+from filings_pipeline.store.batches import BatchBudgets, BatchCancels
 from filings_pipeline.store.deliveries import DeliveryLedger
 from filings_pipeline.store.records import (
     ANALYSIS,
@@ -112,6 +112,11 @@ class ContentStore:
     def budgets(self) -> BatchBudgets:
         """USD budgets shared by the runs of one CLI launch (store/batches.py)."""
         return BatchBudgets(self.engine)
+
+    @property
+    def batch_cancels(self) -> BatchCancels:
+        """Batches `cancel` stopped (store/batches.py)."""
+        return BatchCancels(self.engine)
 
     @property
     def reviews(self) -> ReviewBook:

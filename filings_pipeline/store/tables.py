@@ -212,6 +212,16 @@ batch_budgets = sa.Table(
 )
 
 
+batch_cancels = sa.Table(
+    "batch_cancels",
+    metadata,
+    # A canceled CLI launch (batch): its launcher queues no further day, the follow-up sensor
+    # no second stage, whatever was in flight when `cancel` ran.
+    sa.Column("batch_id", sa.String(64), primary_key=True),
+    sa.Column("canceled_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
 def add_missing_columns(engine: sa.Engine) -> None:
     """Add columns a store made by an earlier version lacks (create_all only adds tables).
 

@@ -240,3 +240,56 @@ def test_cancel_stops_started_runs_and_queues_no_follow_up(batch_world, tmp_path
             assert status["status"] == "CANCELED"
     finally:
         slow.stop()
+
+
+def test_cancel_while_a_batch_is_still_launching_stops_the_rest(
+    batch_world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long launch (each launchRun slowed to 0.4 s, as on a loaded webserver) is canceled
+    after its second run: no day is queued after `cancel`, and every run the batch got ends
+    CANCELED. Seen failing without the batch's cancel mark: cancel returned at once and the
+    launcher went on queueing the remaining days."""
+    import threading
+
+    from filings_pipeline.cli.batches import launch as batch_launch
+    from filings_pipeline.cli.batches.launch import cancel_batch
+
+    days = [date(2026, 11, d) for d in (2, 3, 4, 5, 6, 9, 10, 11, 12, 13)]
+    world = batch_world(days, per_day=1)
+    real = batch_launch.launch_asset_run
+
+    def slow_launch(*args, **kwargs):
+        run_id = real(*args, **kwargs)
+        time.sleep(0.4)
+        return run_id
+
+    monkeypatch.setattr(batch_launch, "launch_asset_run", slow_launch)
+    canceled: dict[str, object] = {}
+    with DagsterDev(world.home, env=world.env, daemon=False) as web:
+
+        def cancel_after_two_runs() -> None:
+            with world.instance() as instance:
+                launched = dg.RunsFilter(tags={"filings/launched_by": "cli-backfill"})
+                runs = _wait(
+                    lambda: (r := instance.get_runs(launched)) and len(r) >= 2 and r,
+                    60,
+                    "two runs of the batch",
+                )
+                batch = runs[0].tags[BATCH_TAG]
+                canceled["batch"] = batch
+                canceled["done"] = cancel_batch(instance, batch, web.url, store=world.store)
+
+        canceller = threading.Thread(target=cancel_after_two_runs)
+        canceller.start()
+        out = CliRunner().invoke(
+            main, ["backfill", "--start", "2026-11-02", "--end", "2026-11-13", "--url", web.url]
+        )
+        canceller.join(timeout=120)
+        assert out.exit_code == 0, out.output
+        assert "was canceled while it was being launched" in out.output
+        time.sleep(1.0)  # nothing may be queued after cancel's return either
+        runs = _runs(world, str(canceled["batch"]))
+    assert 2 <= len(runs) < 12  # the launch stopped (12 days from 11-02 to 11-13)
+    assert {r.status for r in runs} == {dg.DagsterRunStatus.CANCELED}, [
+        (r.tags["dagster/partition"], r.status) for r in runs
+    ]

@@ -42,6 +42,8 @@ from filings_pipeline.phases.catalog import (
 if TYPE_CHECKING:
     from dagster import DagsterInstance
 
+    from filings_pipeline.store import ContentStore
+
 ACTIVE_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")
 
 
@@ -58,6 +60,7 @@ class Launched:
     run_ids: dict[str, str] = field(default_factory=dict)  # day -> its first run's id
     first_queued_s: float | None = None  # seconds from the call to the first run queued
     follow_ups: int = 0  # days whose render + publish the follow-up sensor will queue
+    canceled: bool = False  # `cancel` stopped the launch before every day was queued
 
 
 class PartialLaunch(RuntimeError):
@@ -79,16 +82,24 @@ def launch_batch(
     extra_tags: Mapping[str, str] | None = None,
     on_run: Callable[[str, str], None] | None = None,
     split: bool = False,
+    canceled: Callable[[], bool] | None = None,
 ) -> Launched:
     """Launch one run per day of the plan, with the tags of the assets it runs; with
     ``split`` (FILINGS_BATCH_TWO_STAGES), a day that analyses and renders runs its ingest +
     analyses first and names its second stage in FOLLOW_UP_TAG for the follow-up sensor.
-    Raises PartialLaunch (with the batch id) when a launch fails after others."""
+    Raises PartialLaunch (with the batch id) when a launch fails after others.
+
+    ``canceled`` (the batch's mark in the content store) is asked before each run is queued
+    and after: once `cancel` ran, no further day is queued, and a run whose launch call was
+    under way when it ran is terminated (on the queue, that is a cancel)."""
     t0 = time.monotonic()
     location = repository_location(url)
     out = Launched(batch_id)
     days = plan.runs()
     for i, (day, assets) in enumerate(days):
+        if canceled is not None and canceled():
+            out.canceled = True
+            break
         # The last day runs whole: no later day's analyses could overlap its rendering, and a
         # second stage would only add a sensor tick and a process start to the batch's end.
         last = i == len(days) - 1
@@ -107,6 +118,10 @@ def launch_batch(
             out.first_queued_s = time.monotonic() - t0
         if on_run:
             on_run(day, out.run_ids[day])
+        if canceled is not None and canceled():  # `cancel` ran while this run was launched
+            graphql(url, TERMINATE, {"ids": [out.run_ids[day]]})
+            out.canceled = True
+            break
     return out
 
 
@@ -128,6 +143,9 @@ mutation Terminate($ids: [String!]!) {
 # A run the queue just handed to the launcher (STARTING) cannot be terminated until its process
 # runs: `cancel` tries it again every second for this long.
 STARTING_RETRY_S = 30.0
+# After marking a batch canceled, `cancel` looks again for this long: a follow-up sensor tick
+# that read the batch before the mark may still queue a run.
+CANCEL_GRACE_S = 3.0
 
 
 @dataclass
@@ -144,21 +162,28 @@ def cancel_batch(
     batch_id: str,
     url: str | None = None,
     retry_s: float = STARTING_RETRY_S,
+    store: ContentStore | None = None,
+    grace_s: float = CANCEL_GRACE_S,
 ) -> Canceled:
     """Cancel every run of the batch that has not ended: queued ones on the instance itself
     (they never start), started ones through the webserver's terminateRuns (the UI's way).
-    Every run of the batch is tagged CANCELED_TAG first, so the follow-up sensor queues no
-    render + publish run for a day whose analyses already succeeded. A run caught STARTING
-    (its process not up yet, so the webserver refuses to terminate it) is asked again every
-    second, for up to `retry_s`, until it takes the request or ends."""
+    The batch is marked canceled in the content store first (`store`), so a launcher still
+    queueing its days stops, and its runs are tagged CANCELED_TAG, so the follow-up sensor
+    queues no render + publish run for a day whose analyses already succeeded; for `grace_s`
+    after the mark it looks again for a run a sensor tick under way then may have queued. A
+    run caught STARTING (its process not up yet, so the webserver refuses to terminate it) is
+    asked again every second, for up to `retry_s`, until it takes the request or ends."""
     import requests
     from dagster import DagsterRunStatus, RunsFilter
 
+    if store is not None:
+        store.batch_cancels.cancel(batch_id)
+    marked = time.monotonic()
     for run in instance.get_runs(RunsFilter(tags={BATCH_TAG: batch_id})):
         instance.add_run_tags(run.run_id, {CANCELED_TAG: "true"})
     statuses = [DagsterRunStatus(s) for s in ACTIVE_STATUSES]
     out = Canceled()
-    deadline = time.monotonic() + retry_s
+    deadline = time.monotonic() + max(retry_s, grace_s)
     while True:
         runs = instance.get_runs(RunsFilter(tags={BATCH_TAG: batch_id}, statuses=statuses))
         started = []
@@ -171,9 +196,12 @@ def cancel_batch(
                 out.dequeued.append(run.run_id)
             else:
                 started.append(run.run_id)
-        if not started:
+        if not started and time.monotonic() - marked >= grace_s:
             out.not_reached = []
             return out
+        if not started:
+            time.sleep(0.5)
+            continue
         if not url:
             out.not_reached = started
             return out

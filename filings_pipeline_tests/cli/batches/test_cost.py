@@ -91,3 +91,33 @@ def test_max_cost_refuses_before_anything_is_launched(deployment) -> None:
     assert f"${usd:.2f}" in dry.output and "Dry run: nothing launched." in dry.output
     assert "2026-11-17  run analyses, rendered_articles, published_articles" in dry.output
     assert "skip filings (up to date)" in dry.output
+
+
+def test_stale_days_job_refuses_above_the_deployments_maximum(
+    deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The UI's launch (stale_days_job, launch: true) honours FILINGS_BACKFILL_MAX_COST_USD as
+    the CLI does, with no max_cost_usd in its config: it fails before launching anything.
+    (It launched without an estimate or a budget before.)"""
+    from filings_pipeline.defs.backfills import stale_days_job
+    from filings_pipeline.defs.resources import AnalyzerResource, ContentStoreResource
+
+    home, store, _env = deployment
+    monkeypatch.setenv("FILINGS_BACKFILL_MAX_COST_USD", "0.01")
+    monkeypatch.setenv("FILINGS_DAGSTER_URL", "http://127.0.0.1:9")  # never reached
+    config = {"start": "2026-11-17", "end": "2026-11-19", "launch": True}
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        before = instance.get_runs_count()
+        result = stale_days_job.execute_in_process(
+            run_config={"ops": {"list_stale_days": {"config": config}}},
+            instance=instance,
+            resources={
+                "analyzer": AnalyzerResource(),
+                "store": ContentStoreResource(db_url=store.url),
+            },
+            raise_on_error=False,
+        )
+        assert not result.success
+        failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+        assert "refusing to launch" in failure.event_specific_data.error.to_string()
+        assert instance.get_runs_count() == before + 1  # the job's own run, nothing launched

@@ -67,8 +67,10 @@ def _first_stage(instance, resources, day: date, batch: str, ok: bool = True) ->
     return result.run_id
 
 
-def _requests(instance, cursor: str | None = None) -> dg.SensorResult:
-    ctx = dg.build_sensor_context(instance=instance, cursor=cursor)
+def _requests(instance, resources, cursor: str | None = None) -> dg.SensorResult:
+    ctx = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"store": resources["store"]}
+    )
     return batch_follow_up_sensor(ctx)
 
 
@@ -81,7 +83,7 @@ def test_follow_up_requested_once_per_succeeded_day_with_render_tags(world) -> N
     phases = {p.asset: p for p in progress.phases}
     assert (phases["rendered_articles"].queued, phases["rendered_articles"].failed) == (1, 1)
 
-    result = _requests(instance)
+    result = _requests(instance, resources)
     assert len(result.run_requests) == 1  # the failed day gets none
     req = result.run_requests[0]
     assert req.partition_key == DAYS[0].isoformat()
@@ -94,7 +96,7 @@ def test_follow_up_requested_once_per_succeeded_day_with_render_tags(world) -> N
     assert req.tags["filings/render"] == "jinja" and "filings/llm" not in req.tags
     assert req.tags["filings/launched_by"] == "t"
     # the same run is found again from the cursor's rewind: the same run key, so one run
-    again = _requests(instance, result.cursor)
+    again = _requests(instance, resources, result.cursor)
     assert [r.run_key for r in again.run_requests] == [req.run_key]
 
     # the follow-up run itself (as the daemon would launch it): then the batch is done
@@ -118,7 +120,7 @@ def test_a_canceled_batch_gets_no_follow_up(world) -> None:
     instance, resources = world
     run_id = _first_stage(instance, resources, DAYS[0], "b2")
     instance.add_run_tags(run_id, {CANCELED_TAG: "true"})  # what `cancel` does
-    assert _requests(instance).run_requests == []
+    assert _requests(instance, resources).run_requests == []
     progress = batch_progress(instance, "b2")
     assert progress is not None and progress.status == "CANCELED"
 
@@ -137,7 +139,17 @@ def test_a_day_the_render_automation_took_up_gets_no_follow_up(world) -> None:
         tags={"filings/phase": "render"},
     )
     assert automation.success
-    assert _requests(instance).run_requests == []
+    assert _requests(instance, resources).run_requests == []
     assert instance.get_run_by_id(run_id).tags[FOLLOWED_ELSEWHERE_TAG] == "elsewhere"
     progress = batch_progress(instance, "b3")
     assert progress is not None and progress.status == "COMPLETED_SUCCESS"
+
+
+def test_a_batch_canceled_in_the_store_gets_no_follow_up(world) -> None:
+    """`cancel` marks the batch in the content store before it tags any run: a first stage
+    that succeeded without the run tag (it ended after cancel's pass) gets no follow-up."""
+    instance, resources = world
+    _first_stage(instance, resources, DAYS[0], "b4")
+    assert len(_requests(instance, resources).run_requests) == 1  # not canceled: followed up
+    resources["store"].get().batch_cancels.cancel("b4")
+    assert _requests(instance, resources).run_requests == []
