@@ -150,12 +150,15 @@ def publish_day(
     article pages, then the listings that show them (its day, its companies, the home page,
     feed, directories, its month's sitemap), then delete what was retracted.
 
-    The day's article pages are written before the site lock (they are the day's own); the
-    lock (PUBLISH_LOCK, across processes) covers committing the decisions, building the
-    listings from the store and writing them, so two days published at once never write a
-    listing that misses the other's articles. Same decisions as the last successful publish
-    of the day under the same site configuration: nothing is done. A changed configuration
-    or template (or a first publish to a destination) rebuilds the whole site instead.
+    The lock (PUBLISH_LOCK, across processes) covers deciding what of the day is published,
+    committing that, building the listings from the store and writing them: two days published
+    at once never write a listing that misses the other's articles, and of two runs of the
+    same day (the live desk's overlap) the one that commits last commits what the store holds
+    then, never an older picture it read before waiting. The day's article pages are written
+    once before the lock (a head start, from a first reading of the day; the write under the
+    lock finds them done). Same decisions as the last successful publish of the day under the
+    same site configuration: nothing is done. A changed configuration or template (or a first
+    publish to a destination) rebuilds the whole site instead.
 
     `mode="review"` (FILINGS_PUBLISH_MODE): a publishable article goes on the site only once an
     editor approved its current content; until then it is "pending" (off the site, and so off
@@ -163,6 +166,46 @@ def publish_day(
     """
     if mode not in PUBLISH_MODES:
         raise ValueError(f"FILINGS_PUBLISH_MODE must be auto or review, not {mode!r}")
+    dest = publisher.location
+    manifest = store.site_manifest(dest)
+    fingerprint = site_fingerprint(site)
+    head_start = SyncReport()
+    early, early_pubs = _decide(store, day, key, mode)
+    recorded = store.site_state(dest)
+    current = recorded is not None and recorded[0] == fingerprint
+    if current and store.synced_day(dest, day) != _decisions_digest(early_pubs):
+        published = set(early.published)
+        day_articles = [s.article for s in store.articles_for_day(day)]
+        own = [f for a in day_articles if a.accession in published for f in article_files(a)]
+        write_changed(publisher, manifest, own, head_start)
+    with store.lock(PUBLISH_LOCK):
+        report, pubs = _decide(store, day, key, mode)
+        report.sync = head_start
+        decisions = _decisions_digest(pubs)
+        recorded = store.site_state(dest)
+        current = recorded is not None and recorded[0] == fingerprint
+        if current and store.synced_day(dest, day) == decisions:
+            report.site_rebuilt = False
+        else:
+            if current:
+                day_articles = [s.article for s in store.articles_for_day(day)]
+                _publish_change(store, day, pubs, day_articles, publisher, site, report)
+            else:
+                store.replace_publications(day, pubs)
+                _rebuild_locked(store, publisher, site, report)
+                report.full_rebuild = True
+            store.record_synced_day(dest, day, decisions)
+    report.site_articles = store.site.count()
+    report.site_files = manifest.count()
+    _fill_urls(report, publisher)
+    return report
+
+
+def _decide(
+    store: ContentStore, day: date, key: AnalysisKey, mode: str
+) -> tuple[PublishReport, list[Publication]]:
+    """What of the day is published, pending or held back (with the reason), from the store
+    as it is now."""
     report = PublishReport(day, mode=mode)
     report.filings = store.accessions_for_day(day)
     articles = {a.accession: a for a in store.article_meta_for_day(day)}
@@ -192,32 +235,7 @@ def publish_day(
             reason = f"analysis failed: {rec.error}" if rec and rec.error else "not analysed"
         pubs.append(Publication(acc, day, "held", art.slug if art else None, reason))
         report.held[acc] = reason
-    dest = publisher.location
-    manifest = store.site_manifest(dest)
-    decisions = _decisions_digest(pubs)
-    recorded = store.site_state(dest)
-    current = recorded is not None and recorded[0] == site_fingerprint(site)
-    if current and store.synced_day(dest, day) == decisions:
-        report.site_rebuilt = False
-    else:
-        published = set(report.published)
-        day_articles = [s.article for s in store.articles_for_day(day)]
-        fresh = [a for a in day_articles if a.accession in published]
-        own = [f for a in fresh for f in article_files(a)]
-        if current:
-            write_changed(publisher, manifest, own, report.sync)
-        with store.lock(PUBLISH_LOCK):
-            if current:
-                _publish_change(store, day, pubs, day_articles, publisher, site, report)
-            else:
-                store.replace_publications(day, pubs)
-                _rebuild_locked(store, publisher, site, report)
-                report.full_rebuild = True
-            store.record_synced_day(dest, day, decisions)
-    report.site_articles = store.site.count()
-    report.site_files = manifest.count()
-    _fill_urls(report, publisher)
-    return report
+    return report, pubs
 
 
 def _publish_change(
@@ -293,6 +311,11 @@ def _rebuild_locked(
 ) -> None:
     dest = publisher.location
     manifest = store.site_manifest(dest)
+    # The days and companies the rebuild writes come from the per-day and per-company
+    # tables, and whatever it does not write is deleted: recompute them from site_entries
+    # first (in proportion to the archive, as the rebuild itself), so tables left stale (a
+    # crash while they were first filled, a run of an earlier version) delete nothing.
+    store.refresh_site_aggregates()
     store.forget_synced_days(dest)
     legacy = _adopt_legacy(publisher, manifest)
     written: set[str] = set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -336,3 +337,100 @@ def test_first_publish_onto_an_old_folder_site_removes_what_the_layout_no_longer
     put_day(store, date(2026, 11, 3), [(3, 101, "Acme Corp", False)])
     again = publish_day(store, date(2026, 11, 3), LocalFolderPublisher(root), site, key=KEY)
     assert not again.full_rebuild and not again.sync.removed
+
+
+def test_a_publish_commits_the_days_decisions_as_they_are_when_it_holds_the_lock(
+    rendered: ContentStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live runs of one day overlap: a publish that read the day, then waited for the site lock
+    while a newer run stored an article, must not commit its older picture (the article would
+    be deleted from the site and its listings until the nightly run). Seen failing when the
+    decisions were read before the lock: the re-published article stayed off the site."""
+    from filings_pipeline.phases.publish import PUBLISH_LOCK
+
+    store, site = rendered, SiteConfig()
+    folder = LocalFolderPublisher(tmp_path / "site")
+    for day in DAYS[:2]:
+        publish_day(store, day, folder, site, key=KEY)
+    victim = store.published_articles_for_day(DAYS[1])[0]
+    hold_back(store, DAYS[1], victim.accession)  # not publishable when the late run reads
+    at_lock = threading.Event()
+    real_lock = ContentStore.lock
+
+    def lock(self, name, *args, **kwargs):
+        if name == PUBLISH_LOCK:
+            at_lock.set()
+        return real_lock(self, name, *args, **kwargs)
+
+    outcome: dict[str, object] = {}
+    with real_lock(store, PUBLISH_LOCK):  # another day's publish holds the site lock
+        monkeypatch.setattr(ContentStore, "lock", lock)
+        late = threading.Thread(
+            target=lambda: outcome.update(report=publish_day(store, DAYS[1], folder, site, key=KEY))
+        )
+        late.start()
+        assert at_lock.wait(30)  # it read the day and waits for the lock
+        # meanwhile a newer run of the day makes the article publishable again
+        store.replace_articles(
+            DAYS[1],
+            [dataclasses.replace(i, hold_reason=None) for i in store.articles_for_day(DAYS[1])],
+        )
+    late.join(60)
+    report = outcome["report"]
+    assert victim.accession in report.published  # type: ignore[attr-defined]
+    page = folder.root / f"articles/{victim.slug}.html"
+    assert page.is_file()
+    day_page = (folder.root / f"days/{DAYS[1].isoformat()}.html").read_bytes()
+    assert victim.slug.encode() in day_page
+
+
+def test_a_rebuild_recomputes_the_directory_tables_it_reads(
+    rendered: ContentStore, tmp_path: Path
+) -> None:
+    """The per-day and per-company tables were left empty (a process killed between making
+    them and filling them, or a run of an earlier version publishing meanwhile): a rebuild
+    reads its days and companies from them, then deletes every file it did not write, so it
+    recomputes them first. Seen failing: the rebuild deleted every article and day page."""
+    store, site = rendered, SiteConfig()
+    folder = LocalFolderPublisher(tmp_path / "site")
+    for day in DAYS:
+        publish_day(store, day, folder, site, key=KEY)
+    before = tree(folder.root)
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(t.site_day_stats))
+        conn.execute(sa.delete(t.site_companies))
+    report = rebuild_site(store, folder, site)
+    assert not report.sync.removed and not report.broken_links
+    assert tree(folder.root) == before
+
+
+def test_publishes_waiting_when_the_site_changed_rebuild_it_once(
+    rendered: ContentStore, tmp_path: Path
+) -> None:
+    """A new site title while two days' publishes wait for the lock: the first rebuilds the
+    whole site, the second finds it current under the lock and publishes only its day (it
+    rebuilt again before: one full rebuild per waiting publish)."""
+    from filings_pipeline.phases.publish import PUBLISH_LOCK
+
+    store = rendered
+    folder = LocalFolderPublisher(tmp_path / "site")
+    for day in DAYS[:2]:
+        publish_day(store, day, folder, SiteConfig(), key=KEY)
+    renamed = SiteConfig(title="The Filings Desk")
+    reports: list = []
+    with store.lock(PUBLISH_LOCK):
+        threads = [
+            threading.Thread(
+                target=lambda d=day: reports.append(publish_day(store, d, folder, renamed, key=KEY))
+            )
+            for day in DAYS[2:]
+        ]
+        for th in threads:
+            th.start()
+        time.sleep(1.0)  # both read the site's state (not current) and wait for the lock
+    for th in threads:
+        th.join(60)
+    assert sorted(r.full_rebuild for r in reports) == [False, True]
+    rebuilt = LocalFolderPublisher(tmp_path / "rebuilt")
+    rebuild_site(store, rebuilt, renamed)
+    assert tree(folder.root) == tree(rebuilt.root)
