@@ -150,15 +150,15 @@ def publish_day(
     article pages, then the listings that show them (its day, its companies, the home page,
     feed, directories, its month's sitemap), then delete what was retracted.
 
-    The lock (PUBLISH_LOCK, across processes) covers deciding what of the day is published,
-    committing that, building the listings from the store and writing them: two days published
-    at once never write a listing that misses the other's articles, and of two runs of the
-    same day (the live desk's overlap) the one that commits last commits what the store holds
-    then, never an older picture it read before waiting. The day's article pages are written
-    once before the lock (a head start, from a first reading of the day; the write under the
-    lock finds them done). Same decisions as the last successful publish of the day under the
-    same site configuration: nothing is done. A changed configuration or template (or a first
-    publish to a destination) rebuilds the whole site instead.
+    All of it runs under the site lock (PUBLISH_LOCK, across processes): deciding what of the
+    day is published, committing that, writing its article pages, building the listings from
+    the store and writing them. So two days published at once never write a listing that
+    misses the other's articles; of two runs of the same day (the live desk's overlap) the
+    one that commits last commits what the store holds then, never an older picture it read
+    before waiting; and a rebuild never deletes a page written beside it. Same decisions as
+    the last successful publish of the day under the same site configuration: nothing is
+    done. A changed configuration or template (or a first publish to a destination) rebuilds
+    the whole site instead.
 
     `mode="review"` (FILINGS_PUBLISH_MODE): a publishable article goes on the site only once an
     editor approved its current content; until then it is "pending" (off the site, and so off
@@ -169,18 +169,8 @@ def publish_day(
     dest = publisher.location
     manifest = store.site_manifest(dest)
     fingerprint = site_fingerprint(site)
-    head_start = SyncReport()
-    early, early_pubs = _decide(store, day, key, mode)
-    recorded = store.site_state(dest)
-    current = recorded is not None and recorded[0] == fingerprint
-    if current and store.synced_day(dest, day) != _decisions_digest(early_pubs):
-        published = set(early.published)
-        day_articles = [s.article for s in store.articles_for_day(day)]
-        own = [f for a in day_articles if a.accession in published for f in article_files(a)]
-        write_changed(publisher, manifest, own, head_start)
     with store.lock(PUBLISH_LOCK):
         report, pubs = _decide(store, day, key, mode)
-        report.sync = head_start
         decisions = _decisions_digest(pubs)
         recorded = store.site_state(dest)
         current = recorded is not None and recorded[0] == fingerprint
@@ -247,8 +237,8 @@ def _publish_change(
     site: SiteConfig,
     report: PublishReport,
 ) -> None:
-    """Under the site lock: commit the day's decisions and rewrite the listings they touch,
-    then delete what no listing links any more.
+    """Under the site lock: commit the day's decisions, write its article pages, then the
+    listings they touch, then delete what no listing links any more.
 
     What changed is taken from the store before the commit, and from what this destination
     records (its manifest and directory), so a second destination publishing the same
@@ -276,11 +266,7 @@ def _publish_change(
         gone,
     )
     own = [f for a in fresh for f in article_files(a)]
-    # Again under the lock: restores any article page a concurrent rebuild removed meanwhile
-    # (no write when the manifest already holds them).
-    again = write_changed(publisher, manifest, own)
-    report.sync.published += again.published
-    report.sync.updated += again.updated
+    write_changed(publisher, manifest, own, report.sync)  # article pages before listings
     listings = day_listings(store.site, site, change)
     report.broken_links = check_internal_links(
         own + listings, site.base_url, _manifest_lookup(manifest)

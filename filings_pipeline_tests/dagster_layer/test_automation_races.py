@@ -49,7 +49,7 @@ class _HeldAnalyzer(OfflineAnalyzer):
 
 
 class HeldAnalyzerResource(AnalyzerResource):
-    def _build(self, shared_budget: Any | None = None) -> Any:
+    def _build(self, shared_budget: Any | None = None, urgent: bool = False) -> Any:
         return _HeldAnalyzer()
 
 
@@ -208,7 +208,7 @@ def test_with_live_mode_the_digest_waits_for_the_nightly_index(
 
 
 class BrokenAnalyzerResource(AnalyzerResource):
-    def _build(self, shared_budget: Any | None = None) -> Any:
+    def _build(self, shared_budget: Any | None = None, urgent: bool = False) -> Any:
         raise RuntimeError("the analyzer could not be built (a broken deployment)")
 
 
