@@ -8,7 +8,14 @@ from __future__ import annotations
 import dagster as dg
 
 from filings_pipeline.defs.partitions import daily_partitions
-from filings_pipeline.phases.catalog import DELIVER, INGEST, PHASES, PIPELINE_TAGS
+from filings_pipeline.phases.catalog import (
+    DELIVER,
+    INGEST,
+    LIVE_PRIORITY,
+    PHASES,
+    PIPELINE_TAGS,
+    PRIORITY_TAG,
+)
 
 PHASE_JOBS = {
     p.name: dg.define_asset_job(
@@ -37,9 +44,10 @@ live_job = dg.define_asset_job(
     "live_job",
     selection=dg.AssetSelection.assets(*LIVE_ASSET_KEYS),
     partitions_def=daily_partitions,
-    tags=dict(PIPELINE_TAGS),
+    # dequeued before any other queued run (a backfill's days too), within the tag limits
+    tags={**PIPELINE_TAGS, PRIORITY_TAG: LIVE_PRIORITY},
     description="Ingest, analyse, render and publish a day's new filings (the live sensor's "
-    "runs; the digest is not sent from here).",
+    "runs, dequeued first; the digest is not sent from here).",
 )
 
 ALL_JOBS = [*PHASE_JOBS.values(), pipeline_job, live_job]

@@ -104,6 +104,12 @@ FOLLOWS_TAG = "filings/follows"
 FOLLOWED_ELSEWHERE_TAG = "filings/followed_by"
 # `cancel` tags every run of the batch with this, so no follow-up is queued after it.
 CANCELED_TAG = "filings/batch_canceled"
+# The run queue dequeues higher values first (then first come, first served), each run still
+# within the tag limits: a live run takes the next free render run slot before the queued days
+# of a backfill, which in turn yield to every other run (sensor, automation, Materialize).
+PRIORITY_TAG = "dagster/priority"
+LIVE_PRIORITY = "10"
+BATCH_PRIORITY = "-1"
 
 
 def phase_of(asset: str) -> Phase | None:

@@ -293,3 +293,45 @@ def test_cancel_while_a_batch_is_still_launching_stops_the_rest(
     assert {r.status for r in runs} == {dg.DagsterRunStatus.CANCELED}, [
         (r.tags["dagster/partition"], r.status) for r in runs
     ]
+
+
+def test_a_live_run_is_dequeued_before_a_backlog_of_batch_days(batch_world) -> None:
+    """Eight batch days (the weekend too) are queued, then a live run: once the daemon dequeues, the live run
+    takes one of the first render run slots (limit 3) instead of waiting behind the batch
+    (first come, first served: behind all eight). Batch runs carry dagster/priority -1, live
+    runs 10. Seen failing without the priorities: three batch runs started first."""
+    from filings_pipeline.cli.graphql import launch_asset_run
+    from filings_pipeline.defs.jobs import LIVE_ASSET_KEYS, live_job
+
+    days = [date(2026, 11, d) for d in (16, 17, 18, 19, 20, 23)]
+    world = batch_world(days, per_day=1, pools=True)
+    with DagsterDev(world.home, env=world.env, daemon=False) as web:
+        out = CliRunner().invoke(
+            main, ["backfill", "--start", "2026-11-16", "--end", "2026-11-23", "--url", web.url]
+        )
+        assert out.exit_code == 0, out.output
+        batch = out.output.split("Batch ", 1)[1].split(":", 1)[0]
+        live_id = launch_asset_run(
+            web.url,
+            [k.to_user_string() for k in LIVE_ASSET_KEYS],
+            "2026-11-24",
+            dict(live_job.tags),
+        )
+    queued = _runs(world, batch)
+    assert len(queued) == 8 and {r.status for r in queued} == {dg.DagsterRunStatus.QUEUED}
+    with DagsterDev(world.home, env=world.env):  # now the daemon dequeues
+
+        def live_left_the_queue():
+            with world.instance() as instance:
+                run = instance.get_run_by_id(live_id)
+                return run.status != dg.DagsterRunStatus.QUEUED and run
+
+        _wait(live_left_the_queue, 240, "the live run to leave the queue")
+        with world.instance() as instance:
+            left = [
+                r.run_id
+                for r in instance.get_runs(dg.RunsFilter(tags={BATCH_TAG: batch}))
+                if r.status != dg.DagsterRunStatus.QUEUED
+            ]
+    # at most two batch runs went before it: the live run had one of the three render slots
+    assert len(left) <= 2, f"{len(left)} batch runs left the queue before the live run"

@@ -32,9 +32,11 @@ from typing import TYPE_CHECKING
 from filings_pipeline.cli.batches.plan import BackfillPlan
 from filings_pipeline.cli.graphql import graphql, launch_asset_run, repository_location
 from filings_pipeline.phases.catalog import (
+    BATCH_PRIORITY,
     BATCH_TAG,
     CANCELED_TAG,
     FOLLOW_UP_TAG,
+    PRIORITY_TAG,
     day_stages,
     tags_for,
 )
@@ -104,7 +106,12 @@ def launch_batch(
         # second stage would only add a sensor tick and a process start to the batch's end.
         last = i == len(days) - 1
         first, *rest = day_stages(assets) if split and not last else [assets]
-        tags = {**tags_for(first), **(extra_tags or {}), BATCH_TAG: batch_id}
+        tags = {
+            **tags_for(first),
+            PRIORITY_TAG: BATCH_PRIORITY,  # background work: any other queued run goes first
+            **(extra_tags or {}),
+            BATCH_TAG: batch_id,
+        }
         if rest:
             tags[FOLLOW_UP_TAG] = rest[0][-1]
         try:
