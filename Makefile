@@ -20,7 +20,7 @@ run: install
 
 ## Run every test: unit, PostgreSQL, S3 (SeaweedFS), Chromium, and the real-daemon tests.
 test: install system-deps
-	$(BIN)/python -m pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 ## Open the Dagster UI on the project-local instance (http://127.0.0.1:3000).
 dev: install

@@ -209,30 +209,35 @@ def test_lower_priority_goes_first(backend: dict) -> None:
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_a_waiter_behind_a_moving_queue_outwaits_its_timeout(backend: dict) -> None:
     """The wait bounds a deployment that makes no progress, not a queue that moves: an older
-    step keeps the one slot busy for 6 timeouts (handing it from call to call), and a newer
-    step's waiter still gets it afterwards instead of failing its step. Seen failing when the
-    timeout counted the whole wait ("no Bedrock call slot free within 0.5s")."""
+    step (three threads, so one of its calls is always queued ahead) keeps the one slot busy
+    for 6 timeouts, handing it from call to call, and a newer step's waiter still gets it
+    afterwards instead of failing its step. Seen failing when the timeout counted the whole
+    wait ("no Bedrock call slot free within 0.5s")."""
     timeout = 0.5
     older = slots_for(backend, 1, poll_interval=0.005)
     newer = slots_for(backend, 1, poll_interval=0.05)
+    lock = threading.Lock()
     calls = {"older": 0}
     got: dict[str, float] = {}
     stop_at = time.monotonic() + 6 * timeout
 
-    def older_step() -> None:  # call after call, each 0.1 s, queued ahead (priority 1)
+    def older_thread() -> None:  # call after call, each 0.1 s, queued ahead (priority 1)
         while time.monotonic() < stop_at:
             with older.acquire(priority=1.0, timeout=30):
-                calls["older"] += 1
+                with lock:
+                    calls["older"] += 1
                 time.sleep(0.1)
 
-    busy = threading.Thread(target=older_step)
-    busy.start()
-    time.sleep(0.05)
+    busy = [threading.Thread(target=older_thread) for _ in range(3)]
+    for t in busy:
+        t.start()
+    time.sleep(0.3)  # all three queued or calling
     t0 = time.monotonic()
     with newer.acquire(priority=2.0, timeout=timeout):
         got["waited"] = time.monotonic() - t0
-    busy.join()
-    assert got["waited"] > 4 * timeout  # it really waited behind the queue, past its timeout
+    for t in busy:
+        t.join()
+    assert got["waited"] > 2 * timeout  # it really waited behind the queue, past its timeout
     assert calls["older"] >= 10
     for s in (older, newer):
         s.close()

@@ -296,10 +296,11 @@ def test_cancel_while_a_batch_is_still_launching_stops_the_rest(
 
 
 def test_a_live_run_is_dequeued_before_a_backlog_of_batch_days(batch_world) -> None:
-    """Eight batch days (the weekend too) are queued, then a live run: once the daemon dequeues, the live run
-    takes one of the first render run slots (limit 3) instead of waiting behind the batch
-    (first come, first served: behind all eight). Batch runs carry dagster/priority -1, live
-    runs 10. Seen failing without the priorities: three batch runs started first."""
+    """Eight batch days (the weekend too) are queued, then a live run: once the daemon
+    dequeues, the live run takes one of the first render run slots (limit 3) instead of
+    waiting behind the batch (first come, first served: behind all eight). Batch runs carry
+    dagster/priority -1, live runs 10. Seen failing without the priorities: all eight batch
+    runs left the queue before the live run."""
     from filings_pipeline.cli.graphql import launch_asset_run
     from filings_pipeline.defs.jobs import LIVE_ASSET_KEYS, live_job
 
