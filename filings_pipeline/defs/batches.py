@@ -77,7 +77,9 @@ def batch_follow_up_sensor(
         if CANCELED_TAG in run.tags or BATCH_TAG not in run.tags:
             continue
         batch = run.tags[BATCH_TAG]
-        if canceled.setdefault(batch, cancels.canceled(batch)):
+        if batch not in canceled:  # one look per batch per tick
+            canceled[batch] = cancels.canceled(batch)
+        if canceled[batch]:
             continue
         if FOLLOWED_ELSEWHERE_TAG in run.tags or run.run_id in followed:
             continue  # done: its follow-up exists (or another run rendered the day)

@@ -144,8 +144,6 @@ class BatchCancels:
 
     def cancel(self, batch_id: str) -> None:
         """Mark the batch canceled (again: no change)."""
-        if self.canceled(batch_id):
-            return
         with contextlib.suppress(sa.exc.IntegrityError), self.engine.begin() as conn:
             conn.execute(
                 sa.insert(t.batch_cancels),
